@@ -344,7 +344,8 @@ def test_plot_descent_path_draws_trajectory_and_contours(impl, tmp_path):
     path = tmp_path / "descent.png"
     fig = impl.plot_descent_path(f, traj, path)
     assert isinstance(fig, Figure), f"plot_descent_path returned {type(fig).__name__}"
-    assert calls and set(calls) == {(2,)}, (
+    assert calls, "plot_descent_path never called f: the contours must come from f"
+    assert set(calls) == {(2,)}, (
         f"f must be called with single points of shape (2,), got shapes {set(calls)}"
     )
     lines = _plotted_lines(fig)
@@ -357,11 +358,13 @@ def test_plot_descent_path_draws_trajectory_and_contours(impl, tmp_path):
     assert any(isinstance(c, ContourSet) for c in ax.collections), (
         "no contour set on the first Axes: draw f with ax.contour or ax.contourf"
     )
-    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title(), "axis labels and a title"
+    assert ax.get_xlabel(), "the x axis has no label"
+    assert ax.get_ylabel(), "the y axis has no label"
+    assert ax.get_title(), "the Axes has no title"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG file"
 
 
 if __name__ == "__main__":
     import sys
 
-    sys.exit(pytest.main([__file__, "-q", "--tb=short"]))
+    sys.exit(pytest.main([__file__, "-q", "--tb=short", *sys.argv[1:]]))

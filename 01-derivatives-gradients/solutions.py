@@ -115,4 +115,4 @@ if __name__ == "__main__":
     import pytest
 
     exercises = Path(__file__).with_name("exercises.py")
-    sys.exit(pytest.main([str(exercises), "--solutions", "-q", "--tb=short"]))
+    sys.exit(pytest.main([str(exercises), "--solutions", "-q", "--tb=short", *sys.argv[1:]]))
