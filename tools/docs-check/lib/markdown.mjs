@@ -193,7 +193,7 @@ function texDelimRule(state, silent) {
   }
   if (found === -1) return false;
   if (!silent) {
-    const token = state.push('text', '', 0);
+    const token = state.push('tex_delim', '', 0);
     token.content = open;
     const pair = open === '(' ? '\\(...\\)' : '\\[...\\]';
     token.problems = [['math-delim', `${pair} is not a math delimiter on GitHub (the backslashes are eaten): use $\`...\`$ inline or a \`\`\`math block; for literal brackets drop the backslashes`]];
@@ -287,7 +287,7 @@ function decodeEntities(s) {
 function headingText(children) {
   let s = '';
   for (const t of children) {
-    if (t.type === 'text' || t.type === 'code_inline') s += t.content;
+    if (t.type === 'text' || t.type === 'code_inline' || t.type === 'tex_delim') s += t.content;
     else if (t.type === 'math_inline') s += t.raw;
     else if (t.type === 'dollar_lone') s += '$';
     else if (t.type === 'softbreak' || t.type === 'hardbreak') s += '\n';
@@ -338,7 +338,7 @@ export function analyse(md, source) {
       const lang = t.info.trim().split(/\s+/)[0].toLowerCase();
       const fenceLine = t.map[0] + 1;
       if (lang === 'mermaid') out.mermaid.push({ line: fenceLine, endLine: t.map[1], source: t.content });
-      else if (lang === 'math') out.math.push({ line: fenceLine, tex: t.content, display: true });
+      else if (lang === 'math') out.math.push({ line: fenceLine + 1, tex: t.content, display: true });
       continue;
     }
     if (t.type === 'html_block') {
