@@ -163,7 +163,8 @@ export async function checkFiles(files, { cwd = process.cwd() } = {}) {
       const ta = getAnalysis(target);
       if (!ta) continue;
       const id = frag.startsWith('user-content-') ? frag.slice('user-content-'.length) : frag;
-      if (!ta.anchors.has(id)) {
+      // GitHub's page script falls back to the lower-cased fragment
+      if (!ta.anchors.has(id) && !ta.anchors.has(id.toLowerCase())) {
         const near = closest(id, ta.anchors);
         const where = target === abs ? 'this file' : path.relative(cwd, target);
         report(l.line, 'anchor', `#${frag} matches no heading or id in ${where}${near ? ` (did you mean #${near}?)` : ''}; anchors are GitHub heading slugs: lower-case, punctuation removed, spaces to -`);

@@ -373,6 +373,7 @@ export function analyse(md, source) {
   const defHrefs = new Set((env.refDefs ?? []).map((d) => d.href));
   out.links = out.links.filter((l) => !defHrefs.has(l.href));
   for (const def of env.refDefs ?? []) {
+    if (def.label.startsWith('^')) continue; // a GitHub footnote, not a link
     out.links.push({ line: def.line, href: def.href, kind: imageHrefs.has(def.href) ? 'image' : 'link', ref: true });
   }
 
