@@ -8,6 +8,7 @@ here explain why each line is the way it is and which mistakes are common.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 
@@ -30,7 +31,7 @@ def affine_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
     # inferred when N == 0, and an explicit D makes the check below exact.
     D = math.prod(x.shape[1:])
     M = W.shape[1]
-    if D != W.shape[0]:
+    if W.shape[0] != D:
         raise ValueError(
             f"affine_forward: x {x.shape} flattens to ({N}, {D}) but W {W.shape} "
             f"expects {W.shape[0]} input features"
@@ -62,7 +63,7 @@ def init_mlp(layer_sizes, rng: np.random.Generator):
             f"got {list(layer_sizes)}"
         )
     params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in pairwise(sizes):
         # Var(z_j) = fan_in * Var(W) * E[h^2]; a ReLU keeps half of the second
         # moment, so Var(W) = 2 / fan_in keeps E[h^2] constant through depth
         # (He et al. 2015). PyTorch: kaiming_normal_(w, mode="fan_in",
@@ -100,7 +101,8 @@ def mlp_forward(x: np.ndarray, params, activation: str = "relu"):
     """Scores of the MLP given by params; the activation follows every layer but the last."""
     if activation not in _ACTIVATIONS:
         raise ValueError(
-            f"mlp_forward: unknown activation {activation!r}; expected one of {sorted(_ACTIVATIONS)}"
+            f"mlp_forward: unknown activation {activation!r}; "
+            f"expected one of {sorted(_ACTIVATIONS)}"
         )
     phi = _ACTIVATIONS[activation]
     h = x
@@ -124,7 +126,7 @@ def mlp_parameter_count(layer_sizes) -> int:
         raise ValueError(f"mlp_parameter_count: need at least two layer sizes, got {sizes}")
     # Python ints do not overflow; np.prod / np.sum on an int32 array would
     # wrap around past 2**31 (about 2 billion parameters).
-    return sum(d_in * d_out + d_out for d_in, d_out in zip(sizes[:-1], sizes[1:]))
+    return sum(d_in * d_out + d_out for d_in, d_out in pairwise(sizes))
 
 
 def mlp_activation_shapes(batch_size: int, layer_sizes) -> list[tuple]:
@@ -155,7 +157,7 @@ def mlp_flops(batch_size: int, layer_sizes) -> int:
     # D: D multiplies and D - 1 adds, counted as 2 D (one multiply-add each).
     # The N * M bias adds and activations are lower order and not counted,
     # the convention of PyTorch's FlopCounterMode and of "2 x params" rules.
-    return sum(2 * int(batch_size) * d_in * d_out for d_in, d_out in zip(sizes[:-1], sizes[1:]))
+    return sum(2 * int(batch_size) * d_in * d_out for d_in, d_out in pairwise(sizes))
 
 
 def collapse_linear_layers(params):

@@ -1,0 +1,653 @@
+"""Topic 06: the forward pass of a multilayer perceptron.
+
+Implement each function below (replace ``raise NotImplementedError``), then run
+
+    python exercises.py            # this topic's tests against your code
+    python solutions.py            # the same tests against the reference
+
+Read topic.md first: every exercise is derived there. The tests at the bottom
+of this file are what "correct" means; you do not need to read them, since a
+failure message says what was called, what came back and what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import pairwise
+
+import numpy as np
+import pytest
+
+# ---------------------------------------------------------------------------
+# Exercises
+# ---------------------------------------------------------------------------
+
+
+def affine_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
+    """Affine (fully connected) layer: out = x_flat @ W + b.
+
+        x_flat = x.reshape(N, D),   D = d1 * d2 * ... * dk
+        out[n, m] = sum_d x_flat[n, d] W[d, m] + b[m]
+
+    Args:
+        x: (N, d1, ..., dk), a batch of N examples of any trailing shape
+            (an image batch (N, C, H, W) is fine); at least 2-D.
+        W: (D, M), one column per output unit.
+        b: (M,), one bias per output unit, added to every example.
+
+    Returns:
+        out: (N, M).
+        cache: the tuple (x, W, b), with x in its ORIGINAL shape (not
+            flattened): topic 07's affine_backward needs it to return dx
+            shaped like x.
+
+    Raises:
+        ValueError: naming the shapes, when x has fewer than 2 dimensions, when
+            x's flattened D differs from W.shape[0], or when b.shape != (M,).
+
+    Hint: ``x.reshape(x.shape[0], -1)`` flattens in row-major order, like
+    PyTorch's ``x.flatten(1)``. Do not squeeze (a batch of one must stay a
+    batch). ``b`` of shape (M,) broadcasts over the rows of (N, M) by itself.
+    """
+    raise NotImplementedError
+
+
+def init_mlp(layer_sizes, rng: np.random.Generator):
+    """He-normal (Kaiming) initialisation of an MLP.
+
+    For each consecutive pair (fan_in, fan_out) of layer_sizes:
+
+        W ~ Normal(0, std^2),  std = sqrt(2 / fan_in),  shape (fan_in, fan_out)
+        b = 0,                 shape (fan_out,)
+
+    This is PyTorch's ``kaiming_normal_(w, mode="fan_in", nonlinearity="relu")``
+    (PyTorch stores w as (fan_out, fan_in); here W is its transpose, so that
+    out = x @ W + b).
+
+    Args:
+        layer_sizes: [D, H1, ..., C], input size first, output size last;
+            at least two positive sizes.
+        rng: the np.random.Generator to draw from (never np.random.*).
+
+    Returns:
+        list of (W, b) tuples, one per layer: len(layer_sizes) - 1 of them.
+
+    Raises:
+        ValueError: if layer_sizes has fewer than two entries or a size < 1.
+
+    Hint: ``rng.standard_normal((fan_in, fan_out)) * std``. The 2 is a
+    variance: the standard deviation is its square root over fan_in.
+    """
+    raise NotImplementedError
+
+
+def mlp_forward(x: np.ndarray, params, activation: str = "relu"):
+    """Forward pass of an MLP: affine, activation, affine, ..., affine.
+
+        h_0 = x
+        z_l = affine(h_{l-1}, W_l, b_l)          for l = 1..L
+        h_l = phi(z_l)                           for l = 1..L-1
+        scores = z_L                             (no activation on the last layer)
+
+    Activations (element-wise):
+        "relu":    max(z, 0)
+        "tanh":    tanh(z)
+        "sigmoid": 1 / (1 + exp(-z)), computed without overflow for |z| ~ 1000
+
+    Args:
+        x: (N, d1, ..., dk), flattened by the first affine layer to (N, D).
+        params: list of (W, b), as returned by init_mlp.
+        activation: "relu", "tanh" or "sigmoid".
+
+    Returns:
+        scores: (N, C), C = params[-1][0].shape[1]: raw scores (logits).
+        caches: list with one entry per layer, caches[l] = (affine_cache, z)
+            where affine_cache is what affine_forward returned for layer l and
+            z its output (the pre-activation, (N, H_l); for the last layer z
+            is the scores).
+
+    Raises:
+        ValueError: for an unknown activation name (say which).
+
+    Hint: use affine_forward. For the sigmoid, exp(-z) overflows when z is
+    very negative: with e = exp(-|z|) (always <= 1), sigmoid is 1 / (1 + e)
+    where z >= 0 and e / (1 + e) where z < 0. Compute the activation into a
+    new array: z is in the cache and must stay the pre-activation.
+    """
+    raise NotImplementedError
+
+
+def mlp_parameter_count(layer_sizes) -> int:
+    """Number of trainable parameters (weights and biases) of the MLP.
+
+        P = sum over layers of (fan_in * fan_out + fan_out)
+
+    Args:
+        layer_sizes: [D, H1, ..., C], at least two sizes.
+
+    Returns:
+        int. Example: [784, 256, 10] -> 784*256 + 256 + 256*10 + 10 = 203,530.
+
+    Hint: pair each size with the next one. The input layer has no bias; every
+    other size is the fan_out of exactly one layer. Python ints never overflow.
+    """
+    raise NotImplementedError
+
+
+def mlp_activation_shapes(batch_size: int, layer_sizes) -> list[tuple]:
+    """Shape of each layer's output for a batch of batch_size examples.
+
+    One shape per layer, the input excluded:
+        [(N, layer_sizes[1]), (N, layer_sizes[2]), ..., (N, layer_sizes[-1])]
+
+    Args:
+        batch_size: N.
+        layer_sizes: [D, H1, ..., C], at least two sizes.
+
+    Returns:
+        list of tuples of ints, len(layer_sizes) - 1 of them.
+
+    Hint: batch first. Nothing needs computing but the list.
+    """
+    raise NotImplementedError
+
+
+def predict(x: np.ndarray, params) -> np.ndarray:
+    """Predicted class of each example: the index of its largest score.
+
+        y_hat[n] = argmax_c scores[n, c],   scores = mlp_forward(x, params)[0]
+
+    (ReLU hidden layers, mlp_forward's default.)
+
+    Args:
+        x: (N, d1, ..., dk).
+        params: list of (W, b).
+
+    Returns:
+        ndarray (N,) of integer dtype (class indices 0..C-1).
+
+    Hint: which axis holds the classes? No softmax is needed: it is
+    increasing, so it cannot change which score is largest.
+    """
+    raise NotImplementedError
+
+
+def mlp_flops(batch_size: int, layer_sizes) -> int:
+    """Floating-point operations of the forward pass's matrix products.
+
+    An (N, D) @ (D, M) product computes N * M dot products of length D: D
+    multiplies and D - 1 adds each, counted as 2 * N * D * M. Bias adds and
+    activations (N * M each, lower order) are NOT counted here.
+
+        FLOPs = sum over layers of 2 * N * fan_in * fan_out
+
+    Args:
+        batch_size: N.
+        layer_sizes: [D, H1, ..., C], at least two sizes.
+
+    Returns:
+        int. Example: N = 64, [784, 256, 10] -> 2 * 64 * (784*256 + 256*10)
+        = 26,017,792.
+
+    Hint: almost mlp_parameter_count without the biases, times 2 N.
+    """
+    raise NotImplementedError
+
+
+def collapse_linear_layers(params):
+    """The single affine map equal to a stack of affine layers with NO activation.
+
+        (x W1 + b1) W2 + b2 = x (W1 W2) + (b1 W2 + b2)
+
+    so by induction the stack is x W + b with
+
+        W = W1 W2 ... WL                     shape (D, C)
+        b = (...((b1 W2 + b2) W3 + b3)...) WL + bL    shape (C,)
+
+    Args:
+        params: list of (W, b), as returned by init_mlp.
+
+    Returns:
+        (W, b): W (D, C) and b (C,), new arrays.
+
+    Hint: fold from the first layer: keep (W_eff, b_eff) and for each next
+    layer (W, b) set W_eff <- W_eff @ W and b_eff <- b_eff @ W + b. The
+    biases do not simply add up: an earlier bias passes through later weights.
+    """
+    raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------
+# Tests: `python exercises.py` here, or `pytest` at the project root.
+# ---------------------------------------------------------------------------
+
+
+def _affine_loop(x_flat, W, b):
+    """Slow reference: out[n, m] = sum_d x_flat[n, d] W[d, m] + b[m], one entry at a time."""
+    N, D = x_flat.shape
+    M = W.shape[1]
+    out = np.zeros((N, M))
+    for n in range(N):
+        for m in range(M):
+            total = b[m]
+            for d in range(D):
+                total += x_flat[n, d] * W[d, m]
+            out[n, m] = total
+    return out
+
+
+def _flatten_loop(x):
+    """Slow row-major flattening of (N, d1, ..., dk) to (N, d1 * ... * dk)."""
+    N = x.shape[0]
+    rows = []
+    for n in range(N):
+        # np.ndindex runs the last axis fastest: row-major (C) order.
+        rows.append([x[(n, *index)] for index in np.ndindex(x.shape[1:])])
+    return np.array(rows, dtype=np.float64)
+
+
+def _relu_ref(z):
+    return np.where(z > 0, z, 0.0)
+
+
+def _sigmoid_ref(z):
+    # Only used on moderate z, where the textbook formula is exact enough.
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+_REFERENCE_ACTIVATIONS = {"relu": _relu_ref, "tanh": np.tanh, "sigmoid": _sigmoid_ref}
+
+
+def _random_params(rng, layer_sizes):
+    """Test-made parameters with NONZERO biases, so that bias mistakes show."""
+    return [
+        (rng.standard_normal((d_in, d_out)), rng.standard_normal(d_out))
+        for d_in, d_out in pairwise(layer_sizes)
+    ]
+
+
+def _mlp_loop(x, params, phi):
+    """Reference forward pass: a list of every layer's input h and pre-activation z."""
+    h = _flatten_loop(x)
+    inputs, pre_activations = [], []
+    for layer, (W, b) in enumerate(params):
+        inputs.append(h)
+        z = _affine_loop(h, W, b)
+        pre_activations.append(z)
+        h = phi(z) if layer < len(params) - 1 else z
+    return inputs, pre_activations
+
+
+# --- affine_forward --------------------------------------------------------
+
+
+def test_affine_forward_matches_loop(impl, rng, assert_close):
+    # Non-square (N, D, M) = (4, 5, 3): a transposed W breaks a shape.
+    x = rng.standard_normal((4, 5))
+    W = rng.standard_normal((5, 3))
+    b = rng.standard_normal(3)
+    out, _ = impl.affine_forward(x, W, b)
+    assert_close(
+        out, _affine_loop(x, W, b), tol=1e-12, what="affine_forward(x (4, 5), W (5, 3), b)"
+    )
+
+
+def test_affine_forward_flattens_trailing_axes_row_major(impl, rng, assert_close):
+    # x (3, 2, 3, 4) flattens to (3, 24), last axis fastest (PyTorch's flatten(1)).
+    x = rng.standard_normal((3, 2, 3, 4))
+    W = rng.standard_normal((24, 5))
+    b = rng.standard_normal(5)
+    out, _ = impl.affine_forward(x, W, b)
+    expected = _affine_loop(_flatten_loop(x), W, b)
+    assert_close(out, expected, tol=1e-12, what="affine_forward(x (3, 2, 3, 4), W (24, 5), b)")
+
+
+def test_affine_forward_keeps_a_batch_of_one(impl, rng, assert_close):
+    # x.squeeze() would turn (1, 5) into (5,) and the output into (3,).
+    x = rng.standard_normal((1, 5))
+    W = rng.standard_normal((5, 3))
+    b = rng.standard_normal(3)
+    out, _ = impl.affine_forward(x, W, b)
+    assert_close(out, _affine_loop(x, W, b), tol=1e-12, what="affine_forward(x (1, 5), W, b)")
+
+
+def test_affine_forward_adds_the_bias_to_every_row(impl, rng, assert_close):
+    # With x = 0 the output is the bias, broadcast to each of the N rows.
+    W = rng.standard_normal((5, 3))
+    b = np.array([1.0, -2.0, 3.0])
+    out, _ = impl.affine_forward(np.zeros((4, 5)), W, b)
+    assert_close(out, np.tile(b, (4, 1)), tol=1e-12, what="affine_forward(zeros (4, 5), W, b)")
+
+
+def test_affine_forward_cache_holds_original_x_W_b(impl, rng):
+    x = rng.standard_normal((3, 2, 4))
+    W = rng.standard_normal((8, 5))
+    b = rng.standard_normal(5)
+    _, cache = impl.affine_forward(x, W, b)
+    assert isinstance(cache, tuple), (
+        f"affine_forward returned a cache of type {type(cache).__name__}, "
+        "expected the tuple (x, W, b)"
+    )
+    assert len(cache) == 3, (
+        f"affine_forward returned cache {type(cache).__name__} of length {len(cache)}, "
+        "expected the tuple (x, W, b)"
+    )
+    cx, cW, cb = cache
+    assert np.shape(cx) == x.shape, (
+        f"cache[0] has shape {np.shape(cx)}, expected x in its original shape {x.shape} "
+        "(the backward pass must return dx shaped like x)"
+    )
+    assert np.array_equal(cx, x), "cache[0] is not x"
+    assert np.array_equal(cW, W), "cache[1] is not W"
+    assert np.array_equal(cb, b), "cache[2] is not b"
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "W_shape", "b_shape", "named"),
+    [
+        ((4, 6), (5, 3), (3,), [(4, 6), (5, 3)]),  # D = 6 but W expects 5
+        ((4, 2, 3), (5, 3), (3,), [(4, 2, 3), (5, 3)]),  # flattens to D = 6
+        ((4, 5), (5, 3), (4,), [(4,)]),  # b has the wrong length
+        ((4, 5), (5, 3), (1, 3), [(1, 3)]),  # b must be (M,), not a row
+        ((3, 5), (5, 3), (3, 1), [(3, 1)]),  # would broadcast to (3, 3) silently
+        ((5,), (5, 3), (3,), [(5,)]),  # a single example with no batch axis
+    ],
+)
+def test_affine_forward_rejects_mismatched_shapes(impl, x_shape, W_shape, b_shape, named):
+    x, W, b = np.ones(x_shape), np.ones(W_shape), np.ones(b_shape)
+    call = f"affine_forward(x {x_shape}, W {W_shape}, b {b_shape})"
+    with pytest.raises(ValueError) as excinfo:
+        impl.affine_forward(x, W, b)
+    message = str(excinfo.value)
+    for shape in named:
+        assert str(shape) in message, (
+            f"{call} raised ValueError({message!r}), which should name the shape {shape}"
+        )
+
+
+# --- init_mlp --------------------------------------------------------------
+
+
+def test_init_mlp_returns_one_batch_first_pair_per_layer(impl, rng):
+    params = impl.init_mlp([5, 7, 3], rng)
+    shapes = [(np.shape(W), np.shape(b)) for W, b in params]
+    expected = [((5, 7), (7,)), ((7, 3), (3,))]
+    assert shapes == expected, (
+        f"init_mlp([5, 7, 3], rng) gave (W, b) shapes {shapes}, expected {expected} "
+        "(W is (fan_in, fan_out) so that out = x @ W + b)"
+    )
+
+
+def test_init_mlp_biases_are_zero(impl, rng):
+    params = impl.init_mlp([5, 7, 3], rng)
+    for layer, (_, b) in enumerate(params):
+        assert np.array_equal(b, np.zeros_like(b)), f"init_mlp: layer {layer} bias is {b}, not 0"
+
+
+def test_init_mlp_weight_std_is_sqrt_2_over_fan_in(impl, rng):
+    # 400,000 and 20,000 draws: the sample std is within ~0.1% and ~0.5% of
+    # the true one. fan_out, 1 / fan_in, 2 / fan_in or Xavier are 15%+ off.
+    params = impl.init_mlp([1000, 400, 50], rng)
+    for layer, (fan_in, (W, _)) in enumerate(zip([1000, 400], params, strict=True)):
+        expected = math.sqrt(2.0 / fan_in)
+        got = float(np.std(W))
+        assert abs(got - expected) < 0.03 * expected, (
+            f"init_mlp([1000, 400, 50], rng): layer {layer} weights have std {got:.5f}, "
+            f"expected sqrt(2 / fan_in) = sqrt(2 / {fan_in}) = {expected:.5f}"
+        )
+
+
+def test_init_mlp_weights_are_zero_mean_normal(impl, rng):
+    # A normal puts 8.3% of its mass beyond sqrt(3) std; He-UNIFORM (same
+    # std, bound sqrt(3) std) puts none there. A mean far from 0 means the
+    # draw was not centred (rng.random() is uniform on [0, 1)).
+    (W, _), *_ = impl.init_mlp([1000, 400], rng)
+    std = math.sqrt(2.0 / 1000)
+    mean = float(np.mean(W))
+    assert abs(mean) < 5 * std / math.sqrt(W.size), (
+        f"init_mlp([1000, 400], rng): weight mean {mean:.2e}, expected 0 (within sampling noise)"
+    )
+    tail = float(np.mean(np.abs(W) > math.sqrt(3.0) * std))
+    assert abs(tail - 0.0833) < 0.005, (
+        f"init_mlp([1000, 400], rng): {tail:.4f} of the weights lie beyond sqrt(3) * std, "
+        "expected 0.0833 for a normal distribution (0 would mean uniform)"
+    )
+
+
+def test_init_mlp_is_driven_by_the_callers_rng(impl):
+    first = impl.init_mlp([6, 4, 2], np.random.default_rng(1))
+    again = impl.init_mlp([6, 4, 2], np.random.default_rng(1))
+    other = impl.init_mlp([6, 4, 2], np.random.default_rng(2))
+    assert all(np.array_equal(a[0], c[0]) for a, c in zip(first, again, strict=True)), (
+        "init_mlp with two generators seeded alike gave different weights: draw from the "
+        "rng argument, not from np.random"
+    )
+    assert not np.array_equal(first[0][0], other[0][0]), (
+        "init_mlp with generators seeded 1 and 2 gave the same weights: the rng is not used"
+    )
+
+
+def test_init_mlp_rejects_a_single_size(impl, rng):
+    with pytest.raises(ValueError):
+        impl.init_mlp([784], rng)
+
+
+# --- mlp_forward -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_mlp_forward_matches_loop(impl, rng, assert_close, activation):
+    x = rng.standard_normal((4, 5))
+    params = _random_params(rng, [5, 7, 6, 3])
+    scores, _ = impl.mlp_forward(x, params, activation=activation)
+    _, pre = _mlp_loop(x, params, _REFERENCE_ACTIVATIONS[activation])
+    assert_close(
+        scores, pre[-1], tol=1e-12, what=f"mlp_forward(x (4, 5), [5, 7, 6, 3], {activation!r})"
+    )
+
+
+def test_mlp_forward_last_layer_has_no_activation(impl, rng, assert_close):
+    # The default activation is ReLU. Scores are logits: some must be negative
+    # here, and a ReLU on the last layer would clip them to 0.
+    x = rng.standard_normal((6, 4))
+    params = _random_params(rng, [4, 8, 5])
+    _, pre = _mlp_loop(x, params, _relu_ref)
+    assert np.any(pre[-1] < 0), "test data: the expected scores should contain negatives"
+    scores, _ = impl.mlp_forward(x, params)
+    assert_close(
+        scores, pre[-1], tol=1e-12, what="mlp_forward(x (6, 4), [4, 8, 5]) (negative scores kept)"
+    )
+
+
+def test_mlp_forward_single_layer_is_affine_only(impl, rng, assert_close):
+    x = rng.standard_normal((5, 3))
+    W = rng.standard_normal((3, 4))
+    b = rng.standard_normal(4)
+    scores, _ = impl.mlp_forward(x, [(W, b)], activation="sigmoid")
+    assert_close(
+        scores, _affine_loop(x, W, b), tol=1e-12, what="mlp_forward(x, [(W, b)], 'sigmoid')"
+    )
+
+
+def test_mlp_forward_caches_hold_each_layers_input_and_pre_activation(impl, rng, assert_close):
+    # Topic 07's backward needs, per layer, the layer's input (in the affine
+    # cache) and its pre-activation z. An in-place ReLU would overwrite z.
+    x = rng.standard_normal((4, 5))
+    params = _random_params(rng, [5, 7, 6, 3])
+    _, caches = impl.mlp_forward(x, params, activation="relu")
+    inputs, pre = _mlp_loop(x, params, _relu_ref)
+    assert len(caches) == 3, f"mlp_forward returned {len(caches)} caches for 3 layers"
+    for layer, (affine_cache, z) in enumerate(caches):
+        assert_close(
+            affine_cache[0], inputs[layer], tol=1e-12, what=f"caches[{layer}][0][0] (layer input)"
+        )
+        assert_close(z, pre[layer], tol=1e-12, what=f"caches[{layer}][1] (pre-activation z)")
+
+
+def test_mlp_forward_flattens_image_input(impl, rng, assert_close):
+    x = rng.standard_normal((4, 2, 3))
+    params = _random_params(rng, [6, 5, 2])
+    scores, _ = impl.mlp_forward(x, params, activation="tanh")
+    _, pre = _mlp_loop(x, params, np.tanh)
+    assert_close(scores, pre[-1], tol=1e-12, what="mlp_forward(x (4, 2, 3), [6, 5, 2], 'tanh')")
+
+
+def test_mlp_forward_sigmoid_is_stable_for_large_pre_activations(impl, assert_close):
+    # Hidden pre-activations +-1000: exp(1000) overflows (a RuntimeWarning,
+    # an error under this project's pytest settings). sigmoid(1000) = 1 and
+    # sigmoid(-1000) = 0 in float64; sigmoid(+-2) = 1 / (1 + e^-+2).
+    x = np.array([[1.0], [-1.0]])
+    W1 = np.array([[1000.0, -1000.0, 2.0]])
+    params = [(W1, np.zeros(3)), (np.eye(3), np.zeros(3))]
+    scores, _ = impl.mlp_forward(x, params, activation="sigmoid")
+    s2 = 1.0 / (1.0 + math.exp(-2.0))
+    expected = np.array([[1.0, 0.0, s2], [0.0, 1.0, 1.0 - s2]])
+    assert_close(scores, expected, tol=1e-12, what="mlp_forward with sigmoid(+-1000)")
+
+
+def test_mlp_forward_rejects_unknown_activation(impl, rng):
+    params = _random_params(rng, [3, 4, 2])
+    with pytest.raises(ValueError, match="swish"):
+        impl.mlp_forward(np.ones((2, 3)), params, activation="swish")
+
+
+# --- mlp_parameter_count ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("layer_sizes", "expected"),
+    [
+        ([784, 256, 10], 203_530),  # 784*256 + 256 + 256*10 + 10
+        ([2, 1], 3),  # logistic regression on two features
+        ([3, 4, 5, 2], 53),  # (12 + 4) + (20 + 5) + (10 + 2)
+        ([50_000, 50_000, 50_000], 5_000_100_000),  # > 2**31: int32 would wrap
+    ],
+)
+def test_mlp_parameter_count_known_values(impl, layer_sizes, expected):
+    got = impl.mlp_parameter_count(layer_sizes)
+    assert got == expected, f"mlp_parameter_count({layer_sizes}) = {got}, expected {expected:,}"
+
+
+def test_mlp_parameter_count_matches_the_arrays(impl, rng):
+    sizes = [10, 20, 30, 5]
+    expected = sum(W.size + b.size for W, b in _random_params(rng, sizes))
+    got = impl.mlp_parameter_count(sizes)
+    assert got == expected, (
+        f"mlp_parameter_count({sizes}) = {got}, but the weights and biases hold {expected} numbers"
+    )
+
+
+def test_mlp_parameter_count_returns_an_integer(impl):
+    got = impl.mlp_parameter_count([4, 3])
+    assert isinstance(got, (int, np.integer)), (
+        f"mlp_parameter_count([4, 3]) returned {type(got).__name__} {got!r}, expected an int"
+    )
+
+
+# --- mlp_activation_shapes -------------------------------------------------
+
+
+def test_mlp_activation_shapes_exclude_the_input(impl):
+    got = impl.mlp_activation_shapes(32, [784, 256, 10])
+    expected = [(32, 256), (32, 10)]
+    assert isinstance(got, list), f"mlp_activation_shapes returned {got!r}, expected a list"
+    assert all(isinstance(s, tuple) for s in got), (
+        f"mlp_activation_shapes returned {got!r}, expected a list of tuples"
+    )
+    assert got == expected, (
+        f"mlp_activation_shapes(32, [784, 256, 10]) = {got}, expected {expected}"
+    )
+
+
+def test_mlp_activation_shapes_match_a_forward_pass(impl, rng):
+    sizes = [6, 4, 5, 2]
+    x = rng.standard_normal((3, 6))
+    _, pre = _mlp_loop(x, _random_params(rng, sizes), _relu_ref)
+    expected = [z.shape for z in pre]
+    got = impl.mlp_activation_shapes(3, sizes)
+    assert got == expected, f"mlp_activation_shapes(3, {sizes}) = {got}, expected {expected}"
+
+
+# --- predict ---------------------------------------------------------------
+
+
+def test_predict_returns_argmax_of_scores_per_example(impl, rng):
+    # N = 7 examples, C = 4 classes: argmax over axis 0 has the wrong shape.
+    x = rng.standard_normal((7, 5))
+    params = _random_params(rng, [5, 8, 4])
+    _, pre = _mlp_loop(x, params, _relu_ref)
+    expected = np.argmax(pre[-1], axis=1)
+    got = impl.predict(x, params)
+    assert np.shape(got) == (7,), (
+        f"predict(x (7, 5), [5, 8, 4]) has shape {np.shape(got)}, not (7,)"
+    )
+    assert np.array_equal(got, expected), (
+        f"predict(x (7, 5), [5, 8, 4]) = {got!r}, expected {expected!r} "
+        "(the index of the largest score in each row)"
+    )
+
+
+def test_predict_returns_integer_indices(impl, rng):
+    x = rng.standard_normal((3, 2))
+    got = np.asarray(impl.predict(x, _random_params(rng, [2, 3, 4])))
+    assert got.dtype.kind in "iu", f"predict returned dtype {got.dtype}, expected an integer dtype"
+
+
+def test_predict_ranks_negative_scores(impl):
+    # All scores negative; the largest is in column 1. A ReLU on the output
+    # layer would make every score 0 and predict class 0.
+    x = np.array([[1.0], [2.0]])
+    W = np.array([[-3.0, -1.0, -2.0]])
+    got = impl.predict(x, [(W, np.zeros(3))])
+    assert np.array_equal(got, [1, 1]), (
+        f"predict with scores [[-3, -1, -2], [-6, -2, -4]] = {got!r}, expected [1, 1]"
+    )
+
+
+# --- mlp_flops -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "layer_sizes", "expected"),
+    [
+        (64, [784, 256, 10], 26_017_792),  # 2 * 64 * (200,704 + 2,560)
+        (1, [3, 4, 5, 2], 84),  # 2 * (12 + 20 + 10)
+        (10, [3, 4, 5, 2], 840),  # linear in the batch size
+    ],
+)
+def test_mlp_flops_known_values(impl, batch_size, layer_sizes, expected):
+    got = impl.mlp_flops(batch_size, layer_sizes)
+    assert got == expected, (
+        f"mlp_flops({batch_size}, {layer_sizes}) = {got}, expected {expected:,} "
+        "(2 N D M per layer, biases and activations not counted)"
+    )
+
+
+# --- collapse_linear_layers ------------------------------------------------
+
+
+def test_collapse_linear_layers_matches_the_stack(impl, rng, assert_close):
+    x = rng.standard_normal((6, 5))
+    params = _random_params(rng, [5, 7, 4, 3])
+    W, b = impl.collapse_linear_layers(params)
+    _, pre = _mlp_loop(x, params, lambda z: z)  # identity: no activation
+    assert_close(
+        _affine_loop(x, W, b),
+        pre[-1],
+        tol=1e-10,
+        what="x @ W + b for (W, b) = collapse([5, 7, 4, 3])",
+    )
+
+
+def test_collapse_linear_layers_pushes_biases_through_later_weights(impl, assert_close):
+    # (2 x + 1) * 3 + 0.5 = 6 x + 3.5, not 6 x + (1 + 0.5).
+    params = [(np.array([[2.0]]), np.array([1.0])), (np.array([[3.0]]), np.array([0.5]))]
+    W, b = impl.collapse_linear_layers(params)
+    assert_close(W, [[6.0]], tol=1e-12, what="collapse([(2, 1), (3, 0.5)]) -> W")
+    assert_close(b, [3.5], tol=1e-12, what="collapse([(2, 1), (3, 0.5)]) -> b")
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(pytest.main([__file__, "-q", "--tb=short", *sys.argv[1:]]))
