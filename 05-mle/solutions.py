@@ -128,9 +128,7 @@ def gaussian_nll(x: np.ndarray, mu: np.ndarray, var) -> float:
 
 def _check_design(name: str, X: np.ndarray, y: np.ndarray) -> None:
     if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"{name}: expected X (N, D) and y (N,), got X {X.shape} and y {y.shape}"
-        )
+        raise ValueError(f"{name}: expected X (N, D) and y (N,), got X {X.shape} and y {y.shape}")
 
 
 def linear_regression_mle(X: np.ndarray, y: np.ndarray):
