@@ -206,7 +206,7 @@ def softmax_vjp(z: np.ndarray, dout: np.ndarray) -> np.ndarray:
 
 
 def max_stable_learning_rate(hessian: np.ndarray) -> float:
-    """Largest lr for which gradient descent on a quadratic with this Hessian converges: 2 / lambda_max."""
+    """The lr limit of gradient descent on a quadratic with this Hessian: 2 / lambda_max."""
     H = np.asarray(hessian, dtype=np.float64)
     # eigvalsh on the symmetric part, for the same reason as in
     # classify_critical_point; eigvalsh returns the eigenvalues ascending.
