@@ -63,6 +63,8 @@ export function collectMarkdown(dir) {
   }).sort();
 }
 
+const DEFINES_MACROS = /\\(?:[egx]?def|(?:re|provide)?newcommand|let|Declare|(?:re)?newenvironment|require)/;
+
 // ---------------------------------------------------------------------------
 // links
 
@@ -93,7 +95,7 @@ export async function checkFiles(files, { cwd = process.cwd() } = {}) {
     if (!analyses.has(file)) {
       let src = null;
       try { src = fs.readFileSync(file, 'utf8'); } catch { /* unreadable */ }
-      analyses.set(file, src === null ? null : analyse(md, src.replace(/\r\n?/g, '\n')));
+      analyses.set(file, src === null ? null : analyse(md, src.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')));
     }
     return analyses.get(file);
   };
@@ -112,9 +114,17 @@ export async function checkFiles(files, { cwd = process.cwd() } = {}) {
 
     // math
     const tex = a.math.length ? createTexChecker() : null;
+    // identical formulas give identical verdicts unless the file defines macros
+    const memo = a.math.some((m) => DEFINES_MACROS.test(m.tex)) ? null : new Map();
     for (const m of a.math) {
       stats.math++;
-      const err = tex.check(m.tex, m.display);
+      const key = (m.display ? 'D' : 'I') + m.tex;
+      let err;
+      if (memo && memo.has(key)) err = memo.get(key);
+      else {
+        err = tex.check(m.tex, m.display);
+        memo?.set(key, err);
+      }
       if (err) {
         const shownTex = m.tex.trim().replace(/\s+/g, ' ');
         report(m.line, 'math', `MathJax rejects ${JSON.stringify(shownTex.length > 60 ? shownTex.slice(0, 57) + '...' : shownTex)}: ${err}`);

@@ -135,3 +135,22 @@ test('the checker\'s own folder passes (README included)', () => {
   const out = execFileSync(process.execPath, [CLI, TOOL], { encoding: 'utf8' });
   assert.match(out, /^docs-check: OK/m);
 });
+
+test('anchors: letter case, user-content- prefix, footnotes, folder READMEs', async () => {
+  const os = await import('node:os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docs-check-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(path.join(dir, 'sub', 'README.md'), '# Sub Page\n');
+    fs.writeFileSync(path.join(dir, 'a.md'), [
+      '\uFEFF# Intro Part', '',
+      '[a](#Intro-Part) [b](#user-content-intro-part) [c](sub/#sub-page) [d](sub#sub-page)',
+      'Text with a footnote[^1].', '', '[^1]: Footnote', '',
+      '[bad](sub/#nope)', '',
+    ].join('\r\n'));
+    const { problems } = await checkFiles([path.join(dir, 'a.md')]);
+    assert.deepEqual(problems.map((p) => `${p.line} ${p.kind}`), ['8 anchor']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
