@@ -272,9 +272,9 @@ def plot_activations(path):
     # An odd number of points puts x = 0 exactly on the grid, so the kinks
     # (and PyTorch's choice of derivative there) show up in the data.
     x = np.linspace(-4.0, 4.0, 401)
-    fig, axes = plt.subplots(2, 4, figsize=(14, 6.5), sharex=True)
+    fig, axes = plt.subplots(2, 4, figsize=(13, 6))
     flat = axes.ravel()
-    for ax, (title, (f, df)) in zip(flat, _PLOTTED.items()):
+    for ax, (title, (f, df)) in zip(flat, _PLOTTED.items(), strict=False):
         ax.plot(x, f(x), color="tab:blue", lw=2, label="f(x)")
         ax.plot(x, df(x), color="tab:orange", lw=1.5, ls="--", label="f'(x)")
         ax.axhline(0.0, color="0.6", lw=0.6)
@@ -289,8 +289,10 @@ def plot_activations(path):
     for ax in flat[len(_PLOTTED) :]:
         fig.delaxes(ax)
     fig.suptitle("Activations f(x) (solid) and their derivatives f'(x) (dashed)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    # Fixed margins instead of tight_layout, which measures every tick label
+    # and would double the drawing time.
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.08, top=0.88, wspace=0.18, hspace=0.3)
+    fig.savefig(path, dpi=72)
     return fig
 
 
