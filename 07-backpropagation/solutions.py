@@ -17,18 +17,17 @@ import numpy as np
 
 
 def affine_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
-    """out = x.reshape(N, D) @ W + b for x (N, d1, ..., dk), W (D, M), b (M,).
+    """Given helper (topic 06), not an exercise: out = x.reshape(N, D) @ W + b.
 
-    Returns ``(out, cache)`` with out (N, M) and cache = (x, W, b). Given, not
-    an exercise: affine_backward reads this cache.
+    x: (N, d1, ..., dk) with D = d1 * ... * dk; W: (D, M); b: (M,).
+    Returns (out, cache): out (N, M), cache = (x, W, b), which affine_backward reads.
     """
-    x, W, b = np.asarray(x), np.asarray(W), np.asarray(b)
-    if x.ndim < 1 or W.ndim != 2 or b.shape != (W.shape[1],):
-        raise ValueError(f"affine_forward: need W (D, M), b (M,); got W {W.shape}, b {b.shape}")
-    D = int(np.prod(x.shape[1:]))
-    if D != W.shape[0]:
-        raise ValueError(f"affine_forward: x {x.shape} flattens to D={D}, W is {W.shape}")
-    out = x.reshape(x.shape[0], D) @ W + b
+    if x.ndim < 2 or W.ndim != 2 or b.shape != (W.shape[1],) or np.prod(x.shape[1:]) != len(W):
+        raise ValueError(
+            f"affine_forward: x {x.shape}, W {W.shape}, b {b.shape} do not fit "
+            "x.reshape(N, D) @ W (D, M) + b (M,)"
+        )
+    out = x.reshape(x.shape[0], -1) @ W + b
     return out, (x, W, b)
 
 
@@ -39,7 +38,7 @@ def affine_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
 
 def affine_backward(dout: np.ndarray, cache):
     """Gradients of an affine layer: (dx, dW, db), dx in x's original shape."""
-    x, W, b = cache
+    x, W, _ = cache
     N, M = x.shape[0], W.shape[1]
     if dout.shape != (N, M):
         raise ValueError(
@@ -121,7 +120,7 @@ def two_layer_net_loss(params: dict, X: np.ndarray, y: np.ndarray, reg: float = 
     # Backward: the same layers in reverse order.
     dh1, dW2, db2 = affine_backward(dscores, fc2_cache)  # (N, H), (H, C), (C,)
     da1 = relu_backward(dh1, relu_cache)  # (N, H)
-    dX, dW1, db1 = affine_backward(da1, fc1_cache)  # dX unused: X is data
+    _, dW1, db1 = affine_backward(da1, fc1_cache)  # dX is not needed: X is data
     # d/dW of 0.5 * reg * sum(W**2) is reg * W: the 0.5 is there to cancel the 2.
     dW1 = dW1 + reg * W1
     dW2 = dW2 + reg * W2
