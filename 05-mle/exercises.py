@@ -432,12 +432,12 @@ def test_gaussian_mle_is_a_stationary_point_of_the_likelihood(impl, rng, num_gra
 
 
 def test_poisson_mle_is_the_sample_mean(impl, assert_close):
-    got = impl.poisson_mle(np.array([2, 0, 3, 1, 4]))
-    assert_close(got, 2.0, tol=1e-12, what="poisson_mle([2, 0, 3, 1, 4])")
+    got = impl.poisson_mle(np.array([2, 0, 5, 1, 4]))
+    assert_close(got, 2.4, tol=1e-12, what="poisson_mle([2, 0, 5, 1, 4])")
 
 
 def test_poisson_mle_maximises_the_log_likelihood(impl, rng):
-    x = rng.poisson(3.7, size=30)
+    x = rng.poisson(2.3, size=29)
     lgamma = sum(math.lgamma(k + 1) for k in x)
 
     def loglik(lam):
@@ -447,7 +447,7 @@ def test_poisson_mle_maximises_the_log_likelihood(impl, rng):
     best = loglik(lam)
     for factor in (0.9, 0.99, 0.999, 1.001, 1.01, 1.1):
         assert loglik(lam * factor) < best, (
-            f"poisson_mle(x (30,)) = {lam}, but lambda = {lam * factor} has a higher "
+            f"poisson_mle(x (29,)) = {lam}, but lambda = {lam * factor} has a higher "
             f"log-likelihood ({loglik(lam * factor):.9f} > {best:.9f})"
         )
 
