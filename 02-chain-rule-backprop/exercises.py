@@ -493,10 +493,11 @@ def _shared_graph(Value):
     f = d * e  # d used twice
     g = e.tanh()  # e used twice
     h = f + g
-    root = h * a  # the leaf a used twice
+    k = h * h  # h used twice by one consumer: k._prev == (h, h)
+    root = k * a  # the leaf a used twice
     stray = a * c  # built from a, but root does not depend on it
-    nodes = {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "g": g, "h": h, "root": root}
-    edges = {"d": "ab", "e": "dc", "f": "de", "g": "e", "h": "fg", "root": ("h", "a")}
+    nodes = {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "g": g, "h": h, "k": k, "root": root}
+    edges = {"d": "ab", "e": "dc", "f": "de", "g": "e", "h": "fg", "k": "hh", "root": "ka"}
     return root, nodes, edges, stray
 
 
@@ -523,7 +524,7 @@ def test_topological_order_puts_inputs_first(impl):
 
 
 def test_topological_order_lists_each_node_once(impl):
-    # d, e and a are used twice: a DFS without a visited set lists them twice,
+    # d, e, h and a are used twice: a DFS without a visited set lists them twice,
     # and backward would then run their _backward twice (doubled gradients).
     root, nodes, _, stray = _shared_graph(impl.Value)
     order = list(impl.topological_order(root))
@@ -630,6 +631,14 @@ def test_two_path_gradient_matches_numerical(impl, num_grad, assert_close, x0):
     _, df = impl.two_path_gradient(x0)
     expected = num_grad(f, np.array([x0]))[0]
     assert_close(df, expected, tol=1e-8, what=f"df_dx of two_path_gradient({x0})")
+
+
+def test_two_path_gradient_returns_floats_for_a_scalar(impl):
+    f, df = impl.two_path_gradient(0.5)
+    for name, got in (("f", f), ("df_dx", df)):
+        assert isinstance(got, float), (
+            f"{name} of two_path_gradient(0.5) is {type(got).__name__}, expected a float"
+        )
 
 
 def test_two_path_gradient_is_elementwise_on_arrays(impl, rng, num_vjp, assert_close):
