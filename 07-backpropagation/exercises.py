@@ -667,8 +667,10 @@ def test_train_two_layer_net_fits_the_spiral(impl, rng):
         f"train_two_layer_net(spiral 100 x 3, hidden=100, lr=1.0, 300 epochs, batch 50) "
         f"reached {acc:.1%} training accuracy, expected >= 90% (the reference gets ~98%)"
     )
-    assert seconds < 2.5, (
-        f"training took {seconds:.2f} s, expected well under 2 s: vectorise the layers "
+    # The reference takes 0.3 to 1 s; the margin is for slow machines. A Python
+    # loop over examples is some 50 times slower and fails here.
+    assert seconds < 3.0, (
+        f"training took {seconds:.2f} s, expected about 1 s: vectorise the layers "
         "(no Python loop over examples)"
     )
 
