@@ -463,6 +463,12 @@ def test_value_pow_takes_a_constant_exponent(impl, assert_close, exponent):
     )
 
 
+def test_value_pow_rejects_a_value_exponent(impl):
+    # Only constant exponents: d(a^b)/db = a^b log(a) is not part of this engine.
+    with pytest.raises(TypeError):
+        impl.Value(2.0) ** impl.Value(3.0)
+
+
 @pytest.mark.parametrize("method", ["sigmoid", "tanh"])
 @pytest.mark.parametrize("x0", [1000.0, -1000.0])
 def test_value_squashing_is_stable_for_large_inputs(impl, assert_close, method, x0):
