@@ -182,7 +182,7 @@ def classify_critical_point(hessian: np.ndarray) -> str:
 def newton_step(grad: np.ndarray, hessian: np.ndarray, x: np.ndarray) -> np.ndarray:
     """One Newton update x - H^{-1} g, computed by solving H d = g."""
     x = np.asarray(x, dtype=np.float64)
-    # solve factorises H once (LU, ~ n^3 / 3 flops) and is backward stable;
+    # solve factorises H once (LU, ~ 2 n^3 / 3 flops) and is backward stable;
     # inv(H) @ g costs ~ 3x more and amplifies rounding when H is
     # ill-conditioned. A singular H raises np.linalg.LinAlgError, which is
     # the honest answer: the Newton step does not exist.
