@@ -136,7 +136,7 @@ def leaky_relu(x: np.ndarray, alpha: float = 0.01) -> np.ndarray:
         ndarray, same shape as x.
 
     Hint: np.where(x > 0, x, alpha * x). The shortcut np.maximum(x, alpha * x)
-    is right only when 0 <= alpha <= 1.
+    is right only when alpha <= 1.
     """
     raise NotImplementedError
 
@@ -565,7 +565,7 @@ def test_leaky_relu_default_alpha_is_one_hundredth(impl, assert_close):
 
 @pytest.mark.parametrize("alpha", [0.2, 2.0, -0.5])
 def test_leaky_relu_handles_any_alpha(impl, alpha, assert_close):
-    # np.maximum(x, alpha * x) is right only for 0 <= alpha <= 1.
+    # np.maximum(x, alpha * x) is right only for alpha <= 1.
     x = np.array([-3.0, -1.0, 0.5, 2.0])
     expected = np.array([-3.0 * alpha, -alpha, 0.5, 2.0])
     assert_close(

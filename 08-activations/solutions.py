@@ -85,7 +85,7 @@ def leaky_relu(x: np.ndarray, alpha: float = 0.01) -> np.ndarray:
     """x for x > 0, alpha x otherwise (PyTorch's negative_slope=0.01)."""
     x = np.asarray(x, dtype=np.float64)
     # Common mistake: np.maximum(x, alpha * x), which is right only for
-    # 0 <= alpha <= 1 (for alpha = 2 it returns 2x on the positive side).
+    # alpha <= 1 (for alpha = 2 it returns 2x for x > 0 and x for x < 0).
     return np.where(x > 0, x, alpha * x)
 
 
