@@ -635,7 +635,7 @@ def test_classify_critical_point_indefinite_is_saddle(impl, rng, eigenvalues):
 
 
 def test_classify_critical_point_positive_diagonal_can_be_saddle(impl):
-    # [[1, 2], [2, 1]]: eigenvalues 3 and -1. f = x^2 + 4xy + y^2 at (1, -1) is -2.
+    # [[1, 2], [2, 1]]: eigenvalues 3 and -1; d^T H d = x^2 + 4xy + y^2 is -2 at (1, -1).
     got = impl.classify_critical_point(np.array([[1.0, 2.0], [2.0, 1.0]]))
     assert got == "saddle", (
         f"classify_critical_point([[1, 2], [2, 1]]) = {got!r}, expected 'saddle'"
