@@ -130,18 +130,29 @@ def _is_not_implemented(item: pytest.Item, call: pytest.CallInfo) -> bool:
     )
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    outcome = yield
-    report = outcome.get_result()
-    if call.when == "call" and _is_not_implemented(item, call):
-        report.outcome = "skipped"
-        report.longrepr = (str(item.path), item.location[1] or 0, "not implemented yet")
-        report.not_implemented = True
-    elif report.failed and call.excinfo is not None:
-        value = call.excinfo.value
-        text = str(value).strip()
-        report.exercise_message = f"{type(value).__name__}: {text}" if text else repr(value)
+    """Report a stub's NotImplementedError as "not implemented yet".
+
+    The report is built here, before pytest's own hook would render a full
+    traceback (source lines for every frame) that nobody reads: with hundreds
+    of stubs that rendering dominates the run time.
+    """
+    if call.when != "call" or not _is_not_implemented(item, call):
+        return None
+    report = pytest.TestReport(
+        nodeid=item.nodeid,
+        location=item.location,
+        keywords={name: 1 for name in item.keywords},
+        outcome="skipped",
+        longrepr=(str(item.path), (item.location[1] or 0) + 1, "not implemented yet"),
+        when="call",
+        sections=[],
+        duration=call.duration,
+        user_properties=item.user_properties,
+    )
+    report.not_implemented = True
+    return report
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
@@ -187,6 +198,21 @@ def _indent(text: str, prefix: str = "           ", max_lines: int = 20) -> str:
     return "\n".join(prefix + line for line in lines)
 
 
+def _failure_message(report: pytest.TestReport) -> str:
+    """The test's own failure message, without the traceback.
+
+    pytest.fail(...) messages lose their "Failed: " prefix, and a plain
+    ``assert cond, "message"`` keeps its message but not pytest's
+    re-evaluation of the expression (the "assert ... + where ..." lines).
+    """
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = crash.message if crash is not None else str(report.longrepr)
+    message = message.removeprefix("Failed: ")
+    if message.startswith("AssertionError: ") and "\nassert " in message:
+        message = message.split("\nassert ", 1)[0]
+    return message
+
+
 class _Progress:
     """Records each exercise test's outcome and writes the reports."""
 
@@ -229,7 +255,7 @@ class _Progress:
         if not_implemented:
             self.results[key].append((name, "not implemented", ""))
         elif report.failed:
-            self.results[key].append((name, "failed", getattr(report, "exercise_message", "")))
+            self.results[key].append((name, "failed", _failure_message(report)))
         elif report.skipped:
             self.results[key].append((name, "skipped", str(report.longrepr)))
         elif report.when == "call":

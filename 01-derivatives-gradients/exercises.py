@@ -179,6 +179,7 @@ def test_numerical_derivative_returns_a_float(impl):
         ("exp", np.exp, -1.5, np.exp(-1.5)),
         ("log", np.log, 3.0, 1.0 / 3.0),
     ],
+    ids=["sin", "exp", "log"],
 )
 def test_numerical_derivative_matches_known_derivatives(impl, assert_close, name, f, x, dfdx):
     got = impl.numerical_derivative(f, x)
