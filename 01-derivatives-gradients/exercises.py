@@ -205,6 +205,17 @@ def test_numerical_gradient_handles_3d_input(impl, rng, assert_close):
     assert_close(got, np.cos(x), tol=1e-8, what="numerical_gradient(sum(sin(x)), x (2, 3, 2))")
 
 
+def test_numerical_gradient_restores_each_entry_before_the_next(impl, rng, assert_close):
+    # f couples the entries of each row of W, so an entry left at w - h
+    # shifts every later partial derivative by about h times a cross term.
+    # (A separable f such as sum(W**3) cannot see that mistake.)
+    W = rng.standard_normal((3, 4))
+    V = rng.standard_normal((4, 2))
+    got = impl.numerical_gradient(lambda A: np.sum(np.tanh(A @ V)), W)
+    expected = (1.0 - np.tanh(W @ V) ** 2) @ V.T
+    assert_close(got, expected, tol=1e-8, what="numerical_gradient(sum(tanh(W @ V)), W (3, 4))")
+
+
 def test_numerical_gradient_leaves_x_unmodified(impl):
     # x + h - 2h + h != x in floating point for these values: the original
     # entry must be saved and restored, not reconstructed.
