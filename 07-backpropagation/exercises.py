@@ -226,7 +226,9 @@ def train_two_layer_net(
     (0.01 * standard normal), biases zero; C = max(y) + 1 classes. Each epoch:
     shuffle the N indices with rng.permutation, walk through them in batches
     of batch_size (the last batch may be smaller; keep it), and per batch take
-    one step param <- param - lr * grad from two_layer_net_loss(params, Xb, yb).
+    one step param <- param - lr * grad from two_layer_net_loss(params, Xb, yb)
+    (call this module's two_layer_net_loss: a test watches which rows each
+    call receives).
 
     Args:
         X: (N, D) inputs; y: (N,) integer labels.
@@ -568,12 +570,25 @@ def test_gradient_check_uses_the_given_step(impl, assert_close):
 
 
 def test_gradient_check_leaves_x_unmodified(impl):
-    x = np.array([[0.1, 0.7], [1.3, -2.9]])
+    # In floating point x + h - 2h + h != x for 0.1 and 0.7, and (x - h) + h != x
+    # for 1e-6: the original entry must be saved and put back, on a copy.
+    x = np.array([[0.1, 0.7], [1e-6, -2.9]])
     before = x.copy()
     impl.gradient_check(lambda z: np.sum(z**2), x, 2 * x)
     assert np.array_equal(x, before), (
         f"gradient_check modified x:\n  before: {before!r}\n  after:  {x!r}\n"
         "perturb a copy and restore each entry from a saved value"
+    )
+
+
+def test_gradient_check_accepts_integer_x(impl):
+    # Perturbing an int array in place truncates x + h back to x: a numerical
+    # gradient of 0 and a "failed" check of a correct gradient.
+    x = np.array([1, 2, 3])
+    err = impl.gradient_check(lambda z: np.sum(z**2), x, np.array([2.0, 4.0, 6.0]))
+    assert err < 1e-8, (
+        f"gradient_check(sum(x**2), x=[1, 2, 3] (int), [2, 4, 6]) = {err}, expected < 1e-8: "
+        "perturb a float64 copy of x"
     )
 
 
@@ -717,6 +732,36 @@ def test_train_two_layer_net_records_the_mean_batch_loss(impl, rng, assert_close
         what="loss_history of train_two_layer_net(lr=0, 3 epochs, 4 batches of 15) "
         "(each entry: the mean of the epoch's mini-batch losses)",
     )
+
+
+def test_train_two_layer_net_visits_every_example_once_per_epoch(impl, rng, monkeypatch):
+    # Spy on the module's two_layer_net_loss (train_two_layer_net must call it)
+    # to see which rows each step used: N = 23, batch 5 -> batches 5, 5, 5, 5, 3,
+    # a fresh permutation of all 23 rows every epoch.
+    X = rng.standard_normal((23, 2))
+    y = rng.integers(0, 3, size=23)
+    row_of = {row.tobytes(): i for i, row in enumerate(X)}
+    batches = []
+    original = impl.two_layer_net_loss
+
+    def spy(params, Xb, yb, *args, **kwargs):
+        batches.append([row_of[row.tobytes()] for row in np.asarray(Xb)])
+        return original(params, Xb, yb, *args, **kwargs)
+
+    monkeypatch.setattr(impl, "two_layer_net_loss", spy)
+    impl.train_two_layer_net(X, y, hidden=4, lr=0.1, n_epochs=3, batch_size=5, rng=rng)
+    sizes = [len(b) for b in batches]
+    assert sizes == [5, 5, 5, 5, 3] * 3, (
+        f"batch sizes over 3 epochs were {sizes}, expected [5, 5, 5, 5, 3] per epoch "
+        "(keep the last, smaller batch; call two_layer_net_loss once per batch)"
+    )
+    epochs = [[i for batch in batches[5 * e : 5 * e + 5] for i in batch] for e in range(3)]
+    for e, order in enumerate(epochs):
+        assert sorted(order) == list(range(23)), (
+            f"epoch {e} used rows {order}: expected each of the 23 rows exactly once"
+        )
+    assert epochs[0] != list(range(23)), "epoch 0 used the rows in order: shuffle with rng"
+    assert epochs[0] != epochs[1], "epochs 0 and 1 used the same order: reshuffle every epoch"
 
 
 def test_train_two_layer_net_is_deterministic_given_the_seed(impl):
