@@ -681,6 +681,13 @@ def test_multivariate_gaussian_logpdf_rejects_mismatched_shapes(impl):
         impl.multivariate_gaussian_logpdf(np.zeros((5, 2)), np.zeros(3), np.eye(2))
 
 
+def test_multivariate_gaussian_logpdf_rejects_1d_x(impl):
+    # x of shape (3,) is ambiguous: one point in 3-D, or three points in 1-D?
+    # The API asks for (N, D); one point is x[None, :].
+    with pytest.raises(ValueError):
+        impl.multivariate_gaussian_logpdf(np.zeros(3), np.zeros(3), np.eye(3))
+
+
 def test_multivariate_gaussian_logpdf_rejects_indefinite_cov(impl):
     cov = np.array([[1.0, 2.0], [2.0, 1.0]])  # eigenvalues 3 and -1
     with pytest.raises(ValueError):

@@ -184,19 +184,17 @@ def monte_carlo_expectation(
         raise ValueError(f"monte_carlo_expectation: need n >= 2 for a standard error, got {n}")
     samples = sampler(n, rng)
     values = np.asarray(f(samples), dtype=np.float64)
-    if values.shape[:1] != (n,):
+    if values.shape != (n,):
         raise ValueError(
-            f"monte_carlo_expectation: f(samples) must have n={n} rows, got shape {values.shape}"
+            f"monte_carlo_expectation: f(samples) must have shape ({n},), got {values.shape}"
         )
-    estimate = values.mean(axis=0)
+    estimate = values.mean()
     # The estimator's standard deviation is sigma_f / sqrt(n); sigma_f is
     # unknown, so plug in the unbiased sample std (ddof=1). Common mistakes:
     # reporting std(values) itself (the spread of ONE sample, which does not
     # shrink with n), or the ddof=0 std.
-    standard_error = values.std(axis=0, ddof=1) / np.sqrt(n)
-    if values.ndim == 1:
-        return float(estimate), float(standard_error)
-    return estimate, standard_error
+    standard_error = values.std(ddof=1) / np.sqrt(n)
+    return float(estimate), float(standard_error)
 
 
 def _as_distributions(name: str, *arrays):
