@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createMarkdown, analyse } from './markdown.mjs';
 import { createTexChecker, parseMermaid } from './engines.mjs';
 
-export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures');
+export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', '.fixtures');
 
 // ---------------------------------------------------------------------------
 // finding files

@@ -107,7 +107,7 @@ test('heading slugs follow GitHub', () => {
 test('directory runs skip node_modules, dot-folders and the fixtures', () => {
   const files = collectMarkdown(TOOL).map((f) => path.relative(TOOL, f));
   assert.ok(files.includes('README.md'), files.join(' '));
-  assert.ok(!files.some((f) => f.startsWith('test/fixtures') || f.includes('node_modules') || f.split('/').some((s) => s.startsWith('.'))), files.join(' '));
+  assert.ok(!files.some((f) => f.startsWith('test/.fixtures') || f.includes('node_modules') || f.split('/').some((s) => s.startsWith('.'))), files.join(' '));
   // the fixtures are found when asked for directly
   assert.ok(collectMarkdown(BAD).length === badFiles.length);
 });
@@ -120,8 +120,8 @@ test('CLI: exit codes, output format and summary', () => {
   const bad = spawnSync(process.execPath, [CLI, path.join(BAD, 'dead-link.md'), path.join(BAD, 'unsafe-backslash.md')], { encoding: 'utf8', cwd: TOOL });
   assert.equal(bad.status, 1, bad.stdout + bad.stderr);
   const lines = bad.stdout.trim().split('\n');
-  assert.match(lines[0], /^test\/fixtures\/bad\/dead-link\.md:3: link: /);
-  assert.match(lines[1], /^test\/fixtures\/bad\/unsafe-backslash\.md:3: math-unsafe: /);
+  assert.match(lines[0], /^test\/\.fixtures\/bad\/dead-link\.md:3: link: /);
+  assert.match(lines[1], /^test\/\.fixtures\/bad\/unsafe-backslash\.md:3: math-unsafe: /);
   assert.match(lines[2], /^docs-check: 2 problem\(s\) in 2 file\(s\)/);
   assert.equal(lines.length, 3);
 
