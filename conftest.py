@@ -22,7 +22,7 @@ Progress Tracker should show; a run of a single topic (``python exercises.py``)
 also lists every exercise.
 
 The fixtures at the bottom (``rng``, ``num_grad``, ``num_vjp``, ``rel_error``,
-``assert_close``) are trusted helpers for the tests: they never call learner
+``assert_close``, ``call_quietly``) are trusted helpers for the tests: they never call learner
 code, so a test's expected value cannot inherit a learner's bug.
 """
 
@@ -33,6 +33,7 @@ import inspect
 import os
 import re
 import sys
+import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from functools import cache
@@ -442,6 +443,26 @@ def numerical_vjp(f: Callable[[np.ndarray], np.ndarray], x, dout, h: float = 1e-
     return numerical_gradient(lambda point: np.sum(np.asarray(f(point)) * dout), x, h)
 
 
+def call_quietly(fn: Callable, *args, what: str, **kwargs):
+    """Call fn(*args, **kwargs); a RuntimeWarning becomes a clear test failure.
+
+    NumPy warns, rather than raises, when an exp overflows or a log meets 0,
+    and the result is then inf or nan. A stable implementation raises no
+    warning at all, so any warning fails the test, with a message that names
+    the call instead of a traceback deep inside NumPy.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            return fn(*args, **kwargs)
+        except RuntimeWarning as warning:
+            pytest.fail(
+                f"{what} raised RuntimeWarning: {warning}\n"
+                "  an exp overflowed, or a log or a division met 0: see the function's Hint",
+                pytrace=False,
+            )
+
+
 @pytest.fixture
 def num_grad() -> Callable:
     """numerical_gradient(f, x, h=1e-6): trusted central-difference gradient."""
@@ -458,6 +479,12 @@ def num_vjp() -> Callable:
 def rel_error_fixture() -> Callable:
     """rel_error(a, b): the CS231n relative error, max over elements."""
     return rel_error
+
+
+@pytest.fixture(name="call_quietly")
+def call_quietly_fixture() -> Callable:
+    """call_quietly(fn, *args, what=..., **kwargs): fail on any RuntimeWarning."""
+    return call_quietly
 
 
 @pytest.fixture(name="assert_close")

@@ -19,7 +19,6 @@ the tests run with warnings turned into errors.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -417,20 +416,6 @@ def _pointwise_num_grad(num_grad, f, x):
     return np.array(grads, dtype=np.float64).reshape(x.shape)
 
 
-def _quietly(fn, *args, what, **kwargs):
-    """Call fn, failing with a clear message if NumPy warns (overflow, 0/0...)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        try:
-            return fn(*args, **kwargs)
-        except RuntimeWarning as warning:
-            pytest.fail(
-                f"{what} raised RuntimeWarning: {warning}\n"
-                "  an exp overflowed or a log/division met 0: see the function's Hint",
-                pytrace=False,
-            )
-
-
 _HUGE = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
 
 
@@ -448,9 +433,9 @@ def test_sigmoid_matches_formula_on_a_batch(impl, rng, assert_close):
     assert_close(impl.sigmoid(x), _sigmoid_ref(x), tol=1e-12, what="sigmoid(x (4, 5))")
 
 
-def test_sigmoid_is_stable_for_large_inputs(impl, assert_close):
+def test_sigmoid_is_stable_for_large_inputs(impl, assert_close, call_quietly):
     # 1 / (1 + exp(1000)) overflows: the RuntimeWarning is an error here.
-    got = _quietly(impl.sigmoid, _HUGE, what="sigmoid([-1000, -50, 0, 50, 1000])")
+    got = call_quietly(impl.sigmoid, _HUGE, what="sigmoid([-1000, -50, 0, 50, 1000])")
     expected = [0.0, math.exp(-50.0) / (1 + math.exp(-50.0)), 0.5, 1.0 / (1 + math.exp(-50.0)), 1]
     assert_close(got, expected, tol=1e-12, what="sigmoid([-1000, -50, 0, 50, 1000])")
 
@@ -485,8 +470,8 @@ def test_sigmoid_grad_never_exceeds_one_quarter(impl):
     )
 
 
-def test_sigmoid_grad_is_stable_for_large_inputs(impl, assert_close):
-    got = _quietly(impl.sigmoid_grad, _HUGE, what="sigmoid_grad([-1000, -50, 0, 50, 1000])")
+def test_sigmoid_grad_is_stable_for_large_inputs(impl, assert_close, call_quietly):
+    got = call_quietly(impl.sigmoid_grad, _HUGE, what="sigmoid_grad([-1000, -50, 0, 50, 1000])")
     e = math.exp(-50.0) / (1 + math.exp(-50.0)) ** 2
     assert_close(got, [0.0, e, 0.25, e, 0.0], tol=1e-10, what="sigmoid_grad([-1000, ..., 1000])")
 
@@ -500,8 +485,8 @@ def test_tanh_matches_hand_values(impl, assert_close):
     assert_close(impl.tanh(x), [-0.6, 0.0, 0.6], tol=1e-12, what="tanh([-ln 2, 0, ln 2])")
 
 
-def test_tanh_is_stable_for_large_inputs(impl, assert_close):
-    got = _quietly(impl.tanh, _HUGE, what="tanh([-1000, -50, 0, 50, 1000])")
+def test_tanh_is_stable_for_large_inputs(impl, assert_close, call_quietly):
+    got = call_quietly(impl.tanh, _HUGE, what="tanh([-1000, -50, 0, 50, 1000])")
     assert_close(got, [-1.0, -1.0, 0.0, 1.0, 1.0], tol=1e-12, what="tanh([-1000, ..., 1000])")
 
 
@@ -515,8 +500,8 @@ def test_tanh_grad_matches_numerical_derivative(impl, rng, num_grad, assert_clos
     assert_close(impl.tanh_grad(x), expected, tol=1e-8, what="tanh_grad(x (4, 3))")
 
 
-def test_tanh_grad_is_one_at_zero_and_zero_at_large_inputs(impl, assert_close):
-    got = _quietly(impl.tanh_grad, np.array([-1000.0, 0.0, 1000.0]), what="tanh_grad")
+def test_tanh_grad_is_one_at_zero_and_zero_at_large_inputs(impl, assert_close, call_quietly):
+    got = call_quietly(impl.tanh_grad, np.array([-1000.0, 0.0, 1000.0]), what="tanh_grad")
     assert_close(got, [0.0, 1.0, 0.0], tol=1e-12, what="tanh_grad([-1000, 0, 1000])")
 
 
@@ -617,9 +602,9 @@ def test_elu_matches_hand_values(impl, assert_close):
     )
 
 
-def test_elu_is_stable_for_large_inputs(impl, assert_close):
+def test_elu_is_stable_for_large_inputs(impl, assert_close, call_quietly):
     # np.where(x > 0, x, alpha * (np.exp(x) - 1)) computes exp(1000) anyway.
-    got = _quietly(impl.elu, _HUGE, what="elu([-1000, -50, 0, 50, 1000])")
+    got = call_quietly(impl.elu, _HUGE, what="elu([-1000, -50, 0, 50, 1000])")
     assert_close(got, [-1.0, math.expm1(-50.0), 0.0, 50.0, 1000.0], tol=1e-12, what="elu(large)")
 
 
@@ -647,8 +632,8 @@ def test_elu_grad_matches_numerical_derivative(impl, rng, num_grad, assert_close
     assert_close(impl.elu_grad(x, alpha=alpha), expected, tol=1e-8, what="elu_grad(x, 0.7)")
 
 
-def test_elu_grad_is_stable_for_large_inputs(impl, assert_close):
-    got = _quietly(impl.elu_grad, _HUGE, what="elu_grad([-1000, -50, 0, 50, 1000])")
+def test_elu_grad_is_stable_for_large_inputs(impl, assert_close, call_quietly):
+    got = call_quietly(impl.elu_grad, _HUGE, what="elu_grad([-1000, -50, 0, 50, 1000])")
     assert_close(got, [0.0, math.exp(-50.0), 1.0, 1.0, 1.0], tol=1e-12, what="elu_grad(large)")
 
 
@@ -675,8 +660,8 @@ def test_gelu_tanh_approximation_matches_formula(impl, rng, assert_close):
 
 
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
-def test_gelu_is_stable_for_large_inputs(impl, approximate, assert_close):
-    got = _quietly(impl.gelu, _HUGE, approximate=approximate, what="gelu([-1000, ..., 1000])")
+def test_gelu_is_stable_for_large_inputs(impl, approximate, assert_close, call_quietly):
+    got = call_quietly(impl.gelu, _HUGE, approximate=approximate, what="gelu([-1000, ..., 1000])")
     assert_close(
         got, [0.0, 0.0, 0.0, 50.0, 1000.0], tol=1e-12, what=f"gelu(large, '{approximate}')"
     )
@@ -700,9 +685,11 @@ def test_gelu_grad_matches_numerical_derivative(impl, rng, num_grad, assert_clos
 
 
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
-def test_gelu_grad_is_one_half_at_zero_and_stable(impl, approximate, assert_close):
+def test_gelu_grad_is_one_half_at_zero_and_stable(impl, approximate, assert_close, call_quietly):
     x = np.array([-1000.0, 0.0, 1000.0])
-    got = _quietly(impl.gelu_grad, x, approximate=approximate, what="gelu_grad([-1000, 0, 1000])")
+    got = call_quietly(
+        impl.gelu_grad, x, approximate=approximate, what="gelu_grad([-1000, 0, 1000])"
+    )
     assert_close(
         got, [0.0, 0.5, 1.0], tol=1e-12, what=f"gelu_grad([-1000, 0, 1000], '{approximate}')"
     )
@@ -725,8 +712,8 @@ def test_silu_matches_formula(impl, rng, assert_close):
     assert_close(impl.silu(x), x * _sigmoid_ref(x), tol=1e-12, what="silu(x (2, 4))")
 
 
-def test_silu_is_stable_for_large_inputs(impl, assert_close):
-    got = _quietly(impl.silu, _HUGE, what="silu([-1000, -50, 0, 50, 1000])")
+def test_silu_is_stable_for_large_inputs(impl, assert_close, call_quietly):
+    got = call_quietly(impl.silu, _HUGE, what="silu([-1000, -50, 0, 50, 1000])")
     tail = -50.0 * math.exp(-50.0) / (1 + math.exp(-50.0))
     assert_close(got, [0.0, tail, 0.0, 50.0 + tail, 1000.0], tol=1e-12, what="silu(large)")
 
@@ -741,9 +728,9 @@ def test_silu_grad_matches_numerical_derivative(impl, rng, num_grad, assert_clos
     assert_close(impl.silu_grad(x), expected, tol=1e-8, what="silu_grad(x (4, 3))")
 
 
-def test_silu_grad_is_one_half_at_zero_and_stable(impl, assert_close):
+def test_silu_grad_is_one_half_at_zero_and_stable(impl, assert_close, call_quietly):
     x = np.array([-1000.0, 0.0, 1000.0])
-    got = _quietly(impl.silu_grad, x, what="silu_grad([-1000, 0, 1000])")
+    got = call_quietly(impl.silu_grad, x, what="silu_grad([-1000, 0, 1000])")
     assert_close(got, [0.0, 0.5, 1.0], tol=1e-12, what="silu_grad([-1000, 0, 1000])")
 
 
@@ -756,20 +743,20 @@ def test_softmax_matches_hand_values(impl, assert_close):
     assert_close(impl.softmax(x), e / e.sum(), tol=1e-12, what="softmax([1, 2, 3])")
 
 
-def test_softmax_is_stable_for_large_logits(impl, assert_close):
+def test_softmax_is_stable_for_large_logits(impl, assert_close, call_quietly):
     # Shift invariance: softmax(x + c) = softmax(x). exp(1002) overflows.
     x = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]])
     e = np.exp([0.0, 1.0, 2.0])
     expected = [e / e.sum(), [0.0, 0.0, 1.0]]
-    got = _quietly(impl.softmax, x, what="softmax([[1000, 1001, 1002], [-1000, 0, 1000]])")
+    got = call_quietly(impl.softmax, x, what="softmax([[1000, 1001, 1002], [-1000, 0, 1000]])")
     assert_close(got, expected, tol=1e-12, what="softmax([[1000, 1001, 1002], [-1000, 0, 1000]])")
 
 
-def test_softmax_shifts_each_row_by_its_own_max(impl, assert_close):
+def test_softmax_shifts_each_row_by_its_own_max(impl, assert_close, call_quietly):
     # Subtracting the GLOBAL max (1000) leaves row 0 at exp(-2000) = 0: 0 / 0.
     x = np.array([[-1000.0, -1001.0], [1000.0, 999.0]])
     p = 1.0 / (1.0 + math.exp(-1.0))
-    got = _quietly(impl.softmax, x, what="softmax([[-1000, -1001], [1000, 999]])")
+    got = call_quietly(impl.softmax, x, what="softmax([[-1000, -1001], [1000, 999]])")
     assert_close(got, [[p, 1 - p], [p, 1 - p]], tol=1e-12, what="softmax(rows of different scale)")
 
 
@@ -797,10 +784,10 @@ def test_log_softmax_matches_log_of_softmax(impl, rng, assert_close):
     assert_close(impl.log_softmax(x), expected, tol=1e-12, what="log_softmax(x (4, 5))")
 
 
-def test_log_softmax_is_stable_for_large_logits(impl, assert_close):
+def test_log_softmax_is_stable_for_large_logits(impl, assert_close, call_quietly):
     # log(softmax) gives log(0) = -inf for the first two entries.
     x = np.array([-1000.0, 0.0, 1000.0])
-    got = _quietly(impl.log_softmax, x, what="log_softmax([-1000, 0, 1000])")
+    got = call_quietly(impl.log_softmax, x, what="log_softmax([-1000, 0, 1000])")
     assert_close(got, [-2000.0, -1000.0, 0.0], tol=1e-12, what="log_softmax([-1000, 0, 1000])")
 
 

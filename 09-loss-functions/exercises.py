@@ -23,7 +23,6 @@ Conventions for the whole file (they are PyTorch's):
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -367,20 +366,6 @@ def focal_loss(
 # ---------------------------------------------------------------------------
 
 
-def _quietly(fn, *args, what, **kwargs):
-    """Call fn, failing with a clear message if NumPy warns (overflow, log of 0...)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        try:
-            return fn(*args, **kwargs)
-        except RuntimeWarning as warning:
-            pytest.fail(
-                f"{what} raised RuntimeWarning: {warning}\n"
-                "  an exp overflowed or a log met 0: see the function's Hint",
-                pytrace=False,
-            )
-
-
 def _assert_rejects_shapes(fn, name, a_shape=(4, 1), b_shape=(4,), **kwargs):
     """fn(a, b) with broadcastable but different shapes must raise ValueError naming both."""
     a = np.full(a_shape, 0.5)
@@ -629,23 +614,23 @@ def test_binary_cross_entropy_matches_loop_reference_with_soft_labels(impl, rng,
 
 
 def test_binary_cross_entropy_is_finite_and_zero_for_certain_correct_predictions(
-    impl, assert_close
+    impl, assert_close, call_quietly
 ):
     # p = 0 with y = 0 and p = 1 with y = 1: 0 * log(0) must count as 0, not nan.
     p = np.array([0.0, 1.0, 0.0, 1.0])
     y = np.array([0.0, 1.0, 0.0, 1.0])
     what = "binary_cross_entropy(p=[0, 1, 0, 1], y=[0, 1, 0, 1])"
-    got = _quietly(impl.binary_cross_entropy, p, y, what=what)
+    got = call_quietly(impl.binary_cross_entropy, p, y, what=what)
     assert_close(got, 0.0, tol=1e-12, what=what)
 
 
-def test_binary_cross_entropy_clamps_each_log_at_minus_100(impl, assert_close):
+def test_binary_cross_entropy_clamps_each_log_at_minus_100(impl, assert_close, call_quietly):
     # PyTorch: a certain wrong prediction costs exactly 100 (log clamped at -100).
     # Entries: p=0,y=0 -> 0; p=1,y=1 -> 0; p=0,y=1 -> 100; p=1,y=0 -> 100. Mean 50.
     p = np.array([0.0, 1.0, 0.0, 1.0])
     y = np.array([0.0, 1.0, 1.0, 0.0])
     what = "binary_cross_entropy(p=[0, 1, 0, 1], y=[0, 1, 1, 0])"
-    got = _quietly(impl.binary_cross_entropy, p, y, what=what)
+    got = call_quietly(impl.binary_cross_entropy, p, y, what=what)
     assert_close(got, 50.0, tol=1e-12, what=what + " (each log clamped at -100, as PyTorch)")
 
 
@@ -678,12 +663,12 @@ def test_bce_with_logits_at_zero_is_log_2(impl, assert_close):
     assert_close(got, math.log(2.0), tol=1e-12, what="bce_with_logits(zeros(3), y)")
 
 
-def test_bce_with_logits_is_stable_and_exact_at_magnitude_1000(impl, assert_close):
+def test_bce_with_logits_is_stable_and_exact_at_magnitude_1000(impl, assert_close, call_quietly):
     # Wrong by 1000 costs exactly 1000; right by 1000 costs log(1 + e^-1000) = 0.
     z = np.array([1000.0, -1000.0, 1000.0, -1000.0])
     y = np.array([0.0, 1.0, 1.0, 0.0])
     what = "bce_with_logits(z=[1000, -1000, 1000, -1000], y=[0, 1, 1, 0])"
-    got = _quietly(impl.bce_with_logits, z, y, what=what)
+    got = call_quietly(impl.bce_with_logits, z, y, what=what)
     assert_close(got, 500.0, tol=1e-12, what=what)
 
 
@@ -710,12 +695,12 @@ def test_bce_with_logits_grad_matches_numerical_gradient(impl, rng, num_grad, as
     assert_close(got, expected, tol=1e-8, what="bce_with_logits_grad(z (4, 3), soft y (4, 3))")
 
 
-def test_bce_with_logits_grad_is_stable_at_magnitude_1000(impl, assert_close):
+def test_bce_with_logits_grad_is_stable_at_magnitude_1000(impl, assert_close, call_quietly):
     # (sigmoid(z) - y) / 4 with sigmoid(1000) = 1, sigmoid(-1000) = 0 (to 1e-434).
     z = np.array([1000.0, -1000.0, 1000.0, -1000.0])
     y = np.array([0.0, 1.0, 1.0, 0.0])
     what = "bce_with_logits_grad(z=[1000, -1000, 1000, -1000], y=[0, 1, 1, 0])"
-    got = _quietly(impl.bce_with_logits_grad, z, y, what=what)
+    got = call_quietly(impl.bce_with_logits_grad, z, y, what=what)
     assert_close(got, [0.25, -0.25, 0.0, 0.0], tol=1e-12, what=what)
 
 
@@ -778,7 +763,9 @@ def test_cross_entropy_dlogits_matches_numerical_gradient(impl, rng, num_grad, a
 
 
 @pytest.mark.parametrize("eps", [0.0, 0.1])
-def test_cross_entropy_is_stable_for_logits_of_magnitude_1000(impl, assert_close, eps):
+def test_cross_entropy_is_stable_for_logits_of_magnitude_1000(
+    impl, assert_close, eps, call_quietly
+):
     # Row 0 [1000, 0, -1000], label 0: log-probs [0, -1000, -2000] (to 1e-434).
     # Row 1 [-1000, 1000, 999], label 2: with L = log(1 + e^-1), log-probs
     # [-2000 - L, -L, -1 - L]. Smoothing puts eps / 3 on each class, so a
@@ -790,7 +777,7 @@ def test_cross_entropy_is_stable_for_logits_of_magnitude_1000(impl, assert_close
     row1 = -(q1[0] * (-2000.0 - L) + q1[1] * -L + q1[2] * (-1.0 - L))
     logits = np.array([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 999.0]])
     what = f"cross_entropy(logits of +-1000, y=[0, 2], label_smoothing={eps})"
-    loss, dlogits = _quietly(impl.cross_entropy, logits, np.array([0, 2]), eps, what=what)
+    loss, dlogits = call_quietly(impl.cross_entropy, logits, np.array([0, 2]), eps, what=what)
     assert_close(loss, (row0 + row1) / 2, tol=1e-12, what=what + " loss")
     p1 = np.array([0.0, 1.0, math.exp(-1.0)]) / (1.0 + math.exp(-1.0))
     expected = np.array([np.array([1.0, 0.0, 0.0]) - q0, p1 - q1]) / 2
@@ -883,18 +870,18 @@ def test_kl_div_argument_order_is_p_then_q(impl, assert_close):
     )
 
 
-def test_kl_div_treats_0_log_0_as_0(impl, assert_close):
+def test_kl_div_treats_0_log_0_as_0(impl, assert_close, call_quietly):
     # The p = 0 entry contributes nothing: KL = 0.5 log(0.5 / 0.3) + 0 = 0.2554.
     p = np.array([0.0, 0.5, 0.5])
     q = np.array([0.2, 0.3, 0.5])
     what = "kl_div(p=[0, 0.5, 0.5], q=[0.2, 0.3, 0.5])"
-    got = _quietly(impl.kl_div, p, q, what=what)
+    got = call_quietly(impl.kl_div, p, q, what=what)
     assert_close(got, 0.5 * math.log(0.5 / 0.3), tol=1e-12, what=what)
 
 
-def test_kl_div_is_infinite_where_q_rules_out_what_p_allows(impl):
+def test_kl_div_is_infinite_where_q_rules_out_what_p_allows(impl, call_quietly):
     what = "kl_div(p=[0.5, 0.5], q=[1, 0])"
-    got = _quietly(impl.kl_div, np.array([0.5, 0.5]), np.array([1.0, 0.0]), what=what)
+    got = call_quietly(impl.kl_div, np.array([0.5, 0.5]), np.array([1.0, 0.0]), what=what)
     assert got == math.inf, f"{what} returned {got!r}, expected inf (q = 0 where p > 0)"
 
 
@@ -974,13 +961,13 @@ def test_focal_loss_down_weights_easy_examples(impl, assert_close):
 
 
 @pytest.mark.parametrize(("alpha", "expected"), [(None, 500.0), (0.25, 250.0)])
-def test_focal_loss_is_stable_at_magnitude_1000(impl, assert_close, alpha, expected):
+def test_focal_loss_is_stable_at_magnitude_1000(impl, assert_close, alpha, expected, call_quietly):
     # Wrong by 1000: ce = 1000, 1 - p_t = 1. Right by 1000: ce = 0, 1 - p_t = 0.
     # With alpha = 0.25: 0.75 * 1000 (a negative) + 0.25 * 1000 (a positive).
     z = np.array([1000.0, -1000.0, 1000.0, -1000.0])
     y = np.array([0.0, 1.0, 1.0, 0.0])
     what = f"focal_loss(z=[1000, -1000, 1000, -1000], y=[0, 1, 1, 0], gamma=2, alpha={alpha})"
-    got = _quietly(impl.focal_loss, z, y, 2.0, alpha, what=what)
+    got = call_quietly(impl.focal_loss, z, y, 2.0, alpha, what=what)
     assert_close(got, expected, tol=1e-12, what=what)
 
 
