@@ -473,11 +473,18 @@ def test_value_pow_rejects_a_value_exponent(impl):
 @pytest.mark.parametrize("x0", [1000.0, -1000.0])
 def test_value_squashing_is_stable_for_large_inputs(impl, assert_close, method, x0):
     x = impl.Value(x0)
-    out = getattr(x, method)()
+    try:
+        out = getattr(x, method)()
+        out.backward()
+    except OverflowError as error:
+        pytest.fail(
+            f"Value({x0}).{method}() or its backward() raised OverflowError ({error}): "
+            "math.exp of a large positive number overflows; see the method's Hint",
+            pytrace=False,
+        )
     low = 0.0 if method == "sigmoid" else -1.0
     expected = 1.0 if x0 > 0 else low
     assert_close(out.data, expected, tol=1e-12, what=f"Value({x0}).{method}().data")
-    out.backward()
     assert_close(x.grad, 0.0, tol=1e-12, what=f"x.grad after Value({x0}).{method}().backward()")
 
 
@@ -544,6 +551,32 @@ def test_topological_order_lists_each_node_once(impl):
     )
 
 
+@pytest.mark.parametrize("label", ["d * e", "e * d"])
+def test_topological_order_places_an_input_reached_first_from_a_sibling(impl, label):
+    # root = d * e with e = d + c: one input of root (e) depends on the other
+    # (d). A DFS that marks nodes as seen when it *pushes* them, rather than
+    # when it expands them, expands e, finds d already "seen", and places e
+    # before its input d; backward then runs d's closure before e has added
+    # its share to d.grad. Both operand orders, since the push order matters.
+    a, b, c = impl.Value(0.5), impl.Value(-1.2), impl.Value(2.0)
+    d = a * b
+    e = d + c
+    root = d * e if label == "d * e" else e * d
+    nodes = {"a": a, "b": b, "c": c, "d": d, "e": e, "root": root}
+    order = list(impl.topological_order(root))
+    pos = _positions(order, nodes)
+    missing = sorted(set(nodes) - set(pos))
+    assert not missing, f"topological_order(root = {label}) is missing the nodes {missing}"
+    edges = {"d": "ab", "e": "dc", "root": "de"}
+    for name, inputs in edges.items():
+        for inp in inputs:
+            assert pos[inp] < pos[name], (
+                f"topological_order(root = {label}, e = d + c, d = a * b) puts {name} at "
+                f"position {pos[name]} before its input {inp} at position {pos[inp]}; "
+                "mark a node as seen when you expand it, not when you push it"
+            )
+
+
 def test_topological_order_handles_a_deep_chain(impl):
     n = 5000
     x = impl.Value(0.3)
@@ -601,12 +634,17 @@ def test_neuron_forward_backward_return_types(impl, rng):
 
 
 @pytest.mark.parametrize("b", [1000.0, -1000.0])
-def test_neuron_forward_backward_is_stable_for_large_preactivation(impl, assert_close, b):
+def test_neuron_forward_backward_is_stable_for_large_preactivation(
+    impl, assert_close, call_quietly, b
+):
     # z = w . x + b is about +-1000: e^1000 overflows (a RuntimeWarning, an
     # error in this test run). The true y is 1 or 0 and every gradient is 0.
     x, w = np.array([0.5, -1.0, 2.0]), np.array([1.0, 0.5, -0.25])
-    y, dy_dw, dy_db, dy_dx = impl.neuron_forward_backward(x, w, b)
     what = f"neuron_forward_backward(x, w, b={b})"
+    try:
+        y, dy_dw, dy_db, dy_dx = call_quietly(impl.neuron_forward_backward, x, w, b, what=what)
+    except OverflowError as error:
+        pytest.fail(f"{what} raised OverflowError ({error}): see the Hint", pytrace=False)
     assert_close(y, 1.0 if b > 0 else 0.0, tol=1e-12, what=f"y of {what}")
     assert_close(dy_dw, np.zeros(3), tol=1e-12, what=f"dy_dw of {what}")
     assert_close(dy_db, 0.0, tol=1e-12, what=f"dy_db of {what}")
