@@ -131,8 +131,9 @@ def gaussian_logpdf(x, mu, sigma):
         ValueError: if any sigma <= 0.
 
     Hint: do not write np.log(gaussian_pdf(...)). At x - mu = 1000 sigma the
-    pdf is exp(-500000), which is 0.0 in float64, and its log is -inf; the
-    log-density itself is an ordinary number, about -500000.9.
+    pdf is exp(-500000) / (sigma sqrt(2 pi)), which is 0.0 in float64, and its
+    log is -inf; the log-density itself is an ordinary number (about
+    -500000.9 for sigma = 1).
     """
     raise NotImplementedError
 
@@ -158,8 +159,10 @@ def multivariate_gaussian_logpdf(x: np.ndarray, mu: np.ndarray, cov: np.ndarray)
 
     Raises:
         ValueError: if x is not 2-D, if mu is not (D,) or cov not (D, D)
-            (name the shapes), or if cov is not positive definite
-            (np.linalg.LinAlgError is a subclass of ValueError).
+            (name the shapes), or if cov is not positive definite: catch
+            np.linalg.LinAlgError from the Cholesky and raise ValueError
+            (LinAlgError is a ValueError only from NumPy 2.0 on; in NumPy
+            1.x it derives from Exception and would escape the check).
 
     Hint: no np.linalg.inv and no np.linalg.det: solve L z = (x - mu)^T for
     all points at once with np.linalg.solve (shape (D, N)), and take the log
@@ -475,6 +478,28 @@ def test_correlation_matrix_is_minus_one_for_a_decreasing_line(impl, assert_clos
     x = np.array([0.0, 1.0, 2.0, 5.0])
     got = impl.correlation_matrix(np.column_stack([x, 3.0 - 2.0 * x]))
     assert_close(got, [[1.0, -1.0], [-1.0, 1.0]], tol=1e-12, what="correlation_matrix([x, 3 - 2x])")
+
+
+def test_correlation_matrix_stays_within_minus_one_and_one(impl):
+    # Ten columns, each an exact affine function a_j x + b_j of one x: every
+    # true correlation is +-1, and rounding in C_ij / sqrt(C_ii C_jj) lands
+    # many computed ones an ulp beyond it. Clip, as np.corrcoef does: an
+    # |r| > 1 makes np.arccos(r) or np.sqrt(1 - r**2) nan downstream.
+    x = np.array([0.1, 0.4, 0.7, 1.3, 2.9])
+    a = np.array([0.1, -0.3, 0.7, 1.1, -1.3, 3.0, -7.0, 0.01, 2.5, -0.2])
+    X = x[:, None] * a + 0.5 * np.arange(10)
+    got = np.asarray(impl.correlation_matrix(X))
+    assert got.shape == (10, 10), f"correlation_matrix(X (5, 10)) has shape {got.shape}"
+    worst = float(np.max(np.abs(got)))
+    assert worst <= 1.0, (
+        f"correlation_matrix(X (5, 10), affine columns) has an entry of magnitude "
+        f"1 + {worst - 1.0:.1e}, expected every |r| <= 1 (clip the rounding overshoot)"
+    )
+    signs = np.sign(np.outer(a, a))
+    assert np.allclose(got, signs, rtol=0.0, atol=1e-12), (
+        f"correlation_matrix(X (5, 10), affine columns) should be sign(a_i a_j) = +-1, "
+        f"max deviation {float(np.max(np.abs(got - signs))):.2e}"
+    )
 
 
 def test_correlation_matrix_is_scale_and_shift_invariant(impl, rng, assert_close):
