@@ -104,7 +104,8 @@ def mlp_forward(x: np.ndarray, params, activation: str = "relu"):
         caches: list with one entry per layer, caches[l] = (affine_cache, z)
             where affine_cache is what affine_forward returned for layer l and
             z its output (the pre-activation, (N, H_l); for the last layer z
-            is the scores).
+            is the scores). caches[0] holds x in its original shape: pass x
+            to affine_forward as it is and let it do the flattening.
 
     Raises:
         ValueError: for an unknown activation name (say which).
@@ -492,6 +493,22 @@ def test_mlp_forward_flattens_image_input(impl, rng, assert_close):
     scores, _ = impl.mlp_forward(x, params, activation="tanh")
     _, pre = _mlp_loop(x, params, np.tanh)
     assert_close(scores, pre[-1], tol=1e-12, what="mlp_forward(x (4, 2, 3), [6, 5, 2], 'tanh')")
+
+
+def test_mlp_forward_caches_the_input_in_its_original_shape(impl, rng):
+    # Topic 07 returns dx shaped like the cached input: flattening x inside
+    # mlp_forward, before the first affine layer, loses the shape (N, 2, 3).
+    x = rng.standard_normal((4, 2, 3))
+    _, caches = impl.mlp_forward(x, _random_params(rng, [6, 5, 2]))
+    cached_x = caches[0][0][0]
+    assert np.shape(cached_x) == x.shape, (
+        f"mlp_forward(x (4, 2, 3), [6, 5, 2]): caches[0][0][0] has shape "
+        f"{np.shape(cached_x)}, expected x in its original shape {x.shape} "
+        "(leave the flattening to affine_forward)"
+    )
+    assert np.array_equal(cached_x, x), (
+        "mlp_forward(x (4, 2, 3), [6, 5, 2]): caches[0][0][0] has the right shape but is not x"
+    )
 
 
 def test_mlp_forward_sigmoid_is_stable_for_large_pre_activations(impl, assert_close):
