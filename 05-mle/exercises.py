@@ -175,7 +175,8 @@ def gaussian_nll(x: np.ndarray, mu: np.ndarray, var) -> float:
     Raises:
         ValueError: if var has a negative entry.
 
-    Hint: reshape var, clamp it, then one vectorised line and a mean.
+    Hint: reshape var, clamp it (into a new array: never modify the caller's
+    var), then one vectorised line and a mean.
     """
     raise NotImplementedError
 
@@ -351,6 +352,13 @@ def test_categorical_mle_rejects_all_zero_counts(impl):
         impl.categorical_mle(np.zeros(3))
 
 
+def test_categorical_mle_rejects_negative_counts(impl):
+    # [4, -1, 3] sums to 6 > 0, so only an explicit check catches it: dividing
+    # would return the "probability" -1/6.
+    with pytest.raises(ValueError):
+        impl.categorical_mle(np.array([4, -1, 3]))
+
+
 # ----- categorical_map -----------------------------------------------------
 
 
@@ -382,6 +390,16 @@ def test_categorical_map_maximises_the_log_posterior(impl, rng):
     assert np.all(rivals <= best + 1e-12), (
         f"categorical_map({counts.tolist()}, alpha={alpha}) = {pi_map}: log posterior "
         f"{best:.6f}, but a random distribution reaches {rivals.max():.6f}"
+    )
+
+
+def test_categorical_map_does_not_modify_counts(impl):
+    # counts += alpha - 1 in place would change the caller's float array.
+    counts = np.array([3.0, 1.0, 0.0, 4.0])
+    impl.categorical_map(counts, alpha=2.0)
+    assert np.array_equal(counts, [3.0, 1.0, 0.0, 4.0]), (
+        f"categorical_map(counts, alpha=2) changed the caller's counts to {counts}, "
+        "expected [3, 1, 0, 4] untouched (add the pseudo-counts into a new array)"
     )
 
 
@@ -581,6 +599,17 @@ def test_gaussian_nll_clamps_the_variance_at_1e_minus_6(impl, assert_close):
     got = impl.gaussian_nll(x, mu, np.zeros(2))
     expected = _gaussian_nll_loop(x, mu, lambda idx: 1e-6)
     assert_close(got, expected, tol=1e-12, what="gaussian_nll(x, mu, var=[0, 0]) (clamped at 1e-6)")
+
+
+def test_gaussian_nll_does_not_modify_var(impl):
+    # Clamping in place (var[var < eps] = eps, np.maximum(..., out=var)) would
+    # overwrite the caller's variances; PyTorch clones var before clamping.
+    var = np.array([0.0, 1e-9, 2.0])
+    impl.gaussian_nll(np.zeros(3), np.zeros(3), var)
+    assert np.array_equal(var, [0.0, 1e-9, 2.0]), (
+        f"gaussian_nll(x, mu, var=[0, 1e-9, 2]) changed the caller's var to {var}, "
+        "expected it untouched (clamp into a new array)"
+    )
 
 
 def test_gaussian_nll_rejects_negative_variance(impl):
