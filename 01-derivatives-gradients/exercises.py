@@ -61,7 +61,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
     Must not leave x modified: after the call, the caller's x is bit-for-bit
     what it was.
 
-    Hint: work on a float64 copy of x. Loop over every index with
+    Hint: work on a float64 copy of x, and make the result float64 too
+    (np.zeros_like of an integer x is an integer array). Loop over every index with
     ``np.ndindex(x.shape)`` (not ``range(len(x))``, which sees only rows);
     remember the original entry and put it back exactly, instead of adding and
     subtracting h (x + h - 2h + h is not always x in floating point).
@@ -234,6 +235,16 @@ def test_numerical_gradient_accepts_integer_input(impl, assert_close):
     x = np.array([1, 2, 3])
     got = impl.numerical_gradient(lambda a: np.sum(a**2), x)
     assert_close(got, [2.0, 4.0, 6.0], tol=1e-8, what="numerical_gradient(sum(a**2), [1, 2, 3])")
+
+
+def test_numerical_gradient_returns_floats_for_integer_input(impl, assert_close):
+    # A result array made with np.zeros_like(x) on an integer x is an integer
+    # array too: 1/2 and 1/3 are truncated to 0 when stored in it.
+    x = np.array([1, 2, 3])
+    got = impl.numerical_gradient(lambda a: np.sum(np.log(a)), x)
+    assert_close(
+        got, [1.0, 0.5, 1.0 / 3.0], tol=1e-8, what="numerical_gradient(sum(log(a)), [1, 2, 3])"
+    )
 
 
 def test_numerical_gradient_uses_the_given_step(impl, assert_close):
