@@ -49,9 +49,12 @@ def numerical_jacobian(
     Must not leave x modified.
 
     Hint: work on a float64 copy of x; for each j save the entry, set it to
-    x_j + h, then x_j - h, then restore it; ``np.atleast_1d`` turns a scalar
-    output into shape (1,); ``np.stack(columns, axis=1)`` puts the columns side
-    by side (``np.array(columns)`` would stack them as rows: the transpose).
+    x_j + h, then x_j - h, then restore it. Copy each output with
+    ``np.array(f(point), dtype=float)``: f may return a view of its input
+    (``lambda p: p[1:]``), which your next write into the point would change.
+    ``np.atleast_1d`` turns a scalar output into shape (1,);
+    ``np.stack(columns, axis=1)`` puts the columns side by side
+    (``np.array(columns)`` would stack them as rows: the transpose).
     """
     raise NotImplementedError
 
@@ -354,6 +357,19 @@ def test_numerical_jacobian_of_scalar_function_is_a_row(impl, rng, assert_close)
     assert_close(got, (2 * x)[None, :], tol=1e-9, what="numerical_jacobian(sum(x**2), x (4,))")
 
 
+def test_numerical_jacobian_copies_outputs_that_view_the_input(impl, assert_close):
+    # f(p) = p[1:] returns a VIEW of the perturbed point: an f(x + h e_j) kept
+    # without a copy changes when the point is set to x - h e_j, and the
+    # difference of the two "outputs" is then 0. Expected: rows 1..3 of I (3, 4).
+    got = impl.numerical_jacobian(lambda p: p[1:], np.array([0.5, -1.0, 2.0, 3.0]))
+    assert_close(
+        got,
+        np.eye(4)[1:],
+        tol=1e-9,
+        what="numerical_jacobian(lambda p: p[1:], x (4,)) (copy f's output: it may view x)",
+    )
+
+
 def test_numerical_jacobian_leaves_x_unmodified(impl):
     x = np.array([0.1, 0.7, 1.3, -2.9, 1e-3])
     before = x.copy()
@@ -446,6 +462,18 @@ def test_linear_jacobian_matches_numerical(impl, rng, num_grad, assert_close):
     expected = _jacobian_by_rows(lambda p: p @ W, x, num_grad)
     got = impl.linear_jacobian(W)
     assert_close(got, expected, tol=1e-8, what="linear_jacobian(W (4, 3)) vs d(x @ W)/dx")
+
+
+def test_linear_jacobian_returns_a_copy(impl):
+    # W.T is a view: writing into the returned Jacobian would change the weights.
+    W = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    before = W.copy()
+    J = impl.linear_jacobian(W)
+    J[...] = 0.0
+    assert np.array_equal(W, before), (
+        "linear_jacobian(W (2, 3)) returned a view of W: writing zeros into the "
+        f"Jacobian changed W to {W.tolist()}; return W.T.copy()"
+    )
 
 
 def test_linear_jacobian_rejects_non_matrix(impl):
@@ -553,6 +581,22 @@ def test_numerical_hessian_of_logsumexp_is_softmax_jacobian(impl, rng, assert_cl
     got = impl.numerical_hessian(lambda p: np.log(np.sum(np.exp(p))), z)
     assert_close(
         got, np.diag(s) - np.outer(s, s), tol=1e-6, what="numerical_hessian(logsumexp, z (4,))"
+    )
+
+
+def test_numerical_hessian_uses_the_given_step(impl, assert_close):
+    # f = x0^3 x1 + x1^3. The diagonal second differences of a cubic are exact
+    # for any step: H00 = 6 x0 x1 = -3, H11 = 6 x1 = -6. The four-point mixed
+    # difference of x0^3 x1 is 3 x0^2 + h^2 exactly, 0.75 + h^2 at x0 = 0.5.
+    # h = 2^-7 is exact in binary; the default 1e-4 would give 0.75 + 1e-8.
+    h = 2.0**-7
+    got = impl.numerical_hessian(lambda p: p[0] ** 3 * p[1] + p[1] ** 3, np.array([0.5, -1.0]), h)
+    off = 0.75 + h**2
+    assert_close(
+        got,
+        [[-3.0, off], [off, -6.0]],
+        tol=1e-10,
+        what=f"numerical_hessian(x0^3 x1 + x1^3, (0.5, -1), h={h}) (use the h passed in)",
     )
 
 
@@ -667,6 +711,19 @@ def test_classify_critical_point_tolerance_is_relative(impl):
     assert got == "minimum", (
         f"classify_critical_point(1e-9 * [[2, 1], [1, 2]]) = {got!r}, expected 'minimum': "
         "compare eigenvalues with a tolerance relative to the largest |eigenvalue|"
+    )
+
+
+def test_classify_critical_point_ill_conditioned_minimum(impl):
+    # Rosenbrock at its minimum (1, 1): eigenvalues about 1001.6 and 0.3994,
+    # condition number about 2508. Still a strict minimum: a tolerance much
+    # coarser than 1e-6 relative (1e-3, say) would call it "degenerate".
+    H = np.array([[802.0, -400.0], [-400.0, 200.0]])
+    got = impl.classify_critical_point(H)
+    assert got == "minimum", (
+        f"classify_critical_point([[802, -400], [-400, 200]]) = {got!r}, expected 'minimum' "
+        "(eigenvalues 1001.6 and 0.3994: both positive; the zero tolerance is 1e-6 "
+        "times the largest |eigenvalue|)"
     )
 
 

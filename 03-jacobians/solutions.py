@@ -33,12 +33,15 @@ def numerical_jacobian(
     # moves every output, so one pair of evaluations fills a whole COLUMN.
     # Filling rows instead (or stacking the columns as rows) gives the
     # transposed, denominator-layout matrix.
+    # np.array (not np.asarray) COPIES f's output: f may return a view of its
+    # input (f = lambda p: p[1:]), and the next write into point would then
+    # overwrite f_plus, giving a zero column.
     for j in range(n):
         original = point[j]
         point[j] = original + h
-        f_plus = np.atleast_1d(np.asarray(f(point), dtype=np.float64))
+        f_plus = np.atleast_1d(np.array(f(point), dtype=np.float64))
         point[j] = original - h
-        f_minus = np.atleast_1d(np.asarray(f(point), dtype=np.float64))
+        f_minus = np.atleast_1d(np.array(f(point), dtype=np.float64))
         point[j] = original  # restore exactly; original + h - 2h + h may drift
         columns.append((f_plus - f_minus) / (2.0 * h))  # 2h: the points are 2h apart
     # A scalar f gives a (1, n) row: in numerator layout the Jacobian of a
