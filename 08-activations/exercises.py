@@ -288,7 +288,7 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
         log_softmax(x)_i = x_i - m - log sum_j e^{x_j - m},   m = max_j x_j
 
     Args:
-        x: (any shape).
+        x: (any shape); must not be modified.
         axis: the axis of the softmax.
 
     Returns:
@@ -296,7 +296,8 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
     Hint: np.log(softmax(x)) is log(0) = -inf once a probability underflows
     (try x = [-1000, 0, 1000]); the formula above never takes the log of
-    anything below 1.
+    anything below 1. As in softmax, m is each slice's own maximum
+    (np.max(x, axis=axis, keepdims=True)), not the maximum of the whole array.
     """
     raise NotImplementedError
 
@@ -789,6 +790,29 @@ def test_log_softmax_is_stable_for_large_logits(impl, assert_close, call_quietly
     x = np.array([-1000.0, 0.0, 1000.0])
     got = call_quietly(impl.log_softmax, x, what="log_softmax([-1000, 0, 1000])")
     assert_close(got, [-2000.0, -1000.0, 0.0], tol=1e-12, what="log_softmax([-1000, 0, 1000])")
+
+
+def test_log_softmax_shifts_each_row_by_its_own_max(impl, assert_close, call_quietly):
+    # With the GLOBAL max (1000), row 0 becomes exp([-2000, -2001]) = 0 and
+    # its log-sum-exp is log(0) = -inf. Each row: [-log(1 + e^-1), -1 - log(1 + e^-1)].
+    x = np.array([[-1000.0, -1001.0], [1000.0, 999.0]])
+    c = math.log1p(math.exp(-1.0))
+    got = call_quietly(impl.log_softmax, x, what="log_softmax([[-1000, -1001], [1000, 999]])")
+    assert_close(
+        got,
+        [[-c, -1.0 - c], [-c, -1.0 - c]],
+        tol=1e-12,
+        what="log_softmax(rows of different scale)",
+    )
+
+
+def test_log_softmax_does_not_modify_input(impl, rng):
+    x = rng.standard_normal((3, 4))
+    before = x.copy()
+    impl.log_softmax(x)
+    assert np.array_equal(x, before), (
+        "log_softmax(x) modified x: shift a copy (x - max), not x -= x.max(...)"
+    )
 
 
 @pytest.mark.parametrize(("shape", "axis"), [((3, 5), 0), ((2, 3, 4), 1)])

@@ -127,7 +127,8 @@ def _normal_cdf(x: np.ndarray) -> np.ndarray:
     """Phi(x) = P(Z <= x) for a standard normal Z, accurate in both tails."""
     # Phi(x) = 0.5 (1 + erf(x / sqrt 2)) = 0.5 erfc(-x / sqrt 2). The erfc
     # form keeps relative precision for very negative x, where 1 + erf(.)
-    # cancels to 0 (PyTorch uses the erf form; the two differ by < 1e-16).
+    # cancels (PyTorch uses the erf form: the two agree to about 1e-16 in
+    # absolute terms, but the erf form loses relative precision there).
     return 0.5 * _erfc(-x / math.sqrt(2.0))
 
 
