@@ -222,8 +222,10 @@ def train_two_layer_net(
 ):
     """Train the two-layer network with mini-batch SGD (no regularisation).
 
-    Init from rng: weights He-normal (std sqrt(2 / fan_in)) or small random
-    (0.01 * standard normal), biases zero; C = max(y) + 1 classes. Each epoch:
+    Init from rng: weights He-normal, rng.standard_normal((fan_in, fan_out))
+    * sqrt(2 / fan_in), biases zero; C = max(y) + 1 classes. (CS231n's
+    0.01 * standard normal also trains, but starts on a plateau at loss log C
+    and learns too slowly for the tests' short runs.) Each epoch:
     shuffle the N indices with rng.permutation, walk through them in batches
     of batch_size (the last batch may be smaller; keep it), and per batch take
     one step param <- param - lr * grad from two_layer_net_loss(params, Xb, yb)
@@ -410,17 +412,49 @@ def test_softmax_cross_entropy_gradient_matches_numerical(impl, rng, num_grad, a
     )
 
 
-def test_softmax_cross_entropy_is_stable_for_large_scores(impl, assert_close):
+def test_softmax_cross_entropy_is_stable_for_large_scores(impl, assert_close, call_quietly):
     # Row 0: the true class wins by 1000: loss log(1 + e^-1000 + e^-2000) = 0.
     # Row 1: true score 999 against 1000: loss 1 + log(1 + e^-1), e^-2000 ignored.
     scores = np.array([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 999.0]])
     y = np.array([0, 2])
-    loss, dscores = impl.softmax_cross_entropy(scores, y)
+    loss, dscores = call_quietly(
+        impl.softmax_cross_entropy, scores, y, what="softmax_cross_entropy(scores of +-1000, y)"
+    )
     row1 = 1.0 + math.log1p(math.exp(-1.0))
     assert_close(loss, row1 / 2, tol=1e-12, what="softmax_cross_entropy(scores of +-1000) loss")
     p1 = np.array([0.0, 1.0, math.exp(-1.0)]) / (1.0 + math.exp(-1.0))
     expected = np.array([[0.0, 0.0, 0.0], p1 - [0.0, 0.0, 1.0]]) / 2
     assert_close(dscores, expected, tol=1e-12, what="softmax_cross_entropy(scores of +-1000) grad")
+
+
+def test_softmax_cross_entropy_shifts_each_row_by_its_own_max(impl, assert_close, call_quietly):
+    # The rows' maxima differ by 2000. Shifting by the global max (no axis=1)
+    # sends every exponent of row 1 below -2000: exp underflows to 0, log(0).
+    # Row 0: 1 + log(1 + e^-1) (e^-1000 ignored); row 1: log(1 + e^-1 + e^-3).
+    scores = np.array([[1000.0, 999.0, 0.0], [-1000.0, -1001.0, -1003.0]])
+    y = np.array([1, 0])
+    loss, dscores = call_quietly(
+        impl.softmax_cross_entropy, scores, y, what=f"softmax_cross_entropy({scores.tolist()}, y)"
+    )
+    z0 = 1.0 + math.exp(-1.0)
+    z1 = 1.0 + math.exp(-1.0) + math.exp(-3.0)
+    expected_loss = (1.0 + math.log(z0) + math.log(z1)) / 2
+    assert_close(
+        loss,
+        expected_loss,
+        tol=1e-12,
+        what="softmax_cross_entropy(rows with maxima 1000 and -1000) loss "
+        "(subtract each row's max: scores.max(axis=1, keepdims=True))",
+    )
+    p0 = np.array([1.0, math.exp(-1.0), 0.0]) / z0
+    p1 = np.array([1.0, math.exp(-1.0), math.exp(-3.0)]) / z1
+    expected = np.array([p0 - [0.0, 1.0, 0.0], p1 - [1.0, 0.0, 0.0]]) / 2
+    assert_close(
+        dscores,
+        expected,
+        tol=1e-12,
+        what="softmax_cross_entropy(rows with maxima 1000 and -1000) grad",
+    )
 
 
 def _net_case(rng):
@@ -576,7 +610,7 @@ def test_gradient_check_leaves_x_unmodified(impl):
     before = x.copy()
     impl.gradient_check(lambda z: np.sum(z**2), x, 2 * x)
     assert np.array_equal(x, before), (
-        f"gradient_check modified x:\n  before: {before!r}\n  after:  {x!r}\n"
+        f"gradient_check modified x:\n  before: {before.tolist()}\n  after:  {x.tolist()}\n"
         "perturb a copy and restore each entry from a saved value"
     )
 
@@ -762,6 +796,38 @@ def test_train_two_layer_net_visits_every_example_once_per_epoch(impl, rng, monk
         )
     assert epochs[0] != list(range(23)), "epoch 0 used the rows in order: shuffle with rng"
     assert epochs[0] != epochs[1], "epochs 0 and 1 used the same order: reshuffle every epoch"
+
+
+def test_train_two_layer_net_history_is_the_mean_of_each_epochs_batch_losses(
+    impl, rng, monkeypatch, assert_close
+):
+    # Spy on the losses two_layer_net_loss returns while the parameters move
+    # (lr > 0) and the batches are unequal (23 = 5 + 5 + 5 + 5 + 3): entry e is
+    # their plain mean, not a loss on all the data at the end of the epoch,
+    # not the last batch's loss and not a mean weighted by batch size.
+    X = rng.standard_normal((23, 2))
+    y = rng.integers(0, 3, size=23)
+    losses = []
+    original = impl.two_layer_net_loss
+
+    def spy(params, Xb, yb, *args, **kwargs):
+        loss, grads = original(params, Xb, yb, *args, **kwargs)
+        losses.append(float(loss))
+        return loss, grads
+
+    monkeypatch.setattr(impl, "two_layer_net_loss", spy)
+    _, history = impl.train_two_layer_net(X, y, hidden=4, lr=0.5, n_epochs=3, batch_size=5, rng=rng)
+    assert len(losses) == 15, (
+        f"two_layer_net_loss was called {len(losses)} times in 3 epochs of 5 batches, expected 15"
+    )
+    expected = [float(np.mean(losses[5 * e : 5 * e + 5])) for e in range(3)]
+    assert_close(
+        history,
+        expected,
+        tol=1e-12,
+        what="loss_history of train_two_layer_net(N=23, batch 5, lr=0.5, 3 epochs) "
+        "(entry e: the plain mean of the 5 batch losses of epoch e)",
+    )
 
 
 def test_train_two_layer_net_is_deterministic_given_the_seed(impl):
