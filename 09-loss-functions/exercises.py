@@ -183,6 +183,8 @@ def binary_cross_entropy(p: np.ndarray, y: np.ndarray) -> float:
 
     Hint: np.log(0) warns (divide by zero). Compute the logs inside
     ``with np.errstate(divide="ignore"):`` and apply np.maximum(..., -100.0).
+    Take log(1 - p) as np.log1p(-p), as PyTorch does: for p = 1e-12 the
+    difference 1.0 - p has already rounded: np.log(1.0 - p) is 2e-5 off (relative).
     Clipping p to [1e-7, 1 - 1e-7] instead is a common variant, but it is not
     PyTorch's value (a wrong certain prediction would cost 16.1, not 100).
     """
@@ -322,7 +324,9 @@ def kl_div(p: np.ndarray, q: np.ndarray) -> float:
         ValueError: naming both shapes, if they differ.
 
     Hint: np.where evaluates both branches, so np.where(p > 0, p * np.log(p / q), 0)
-    still warns on log(0). Replace p (and q) by 1 where p == 0 before the logs.
+    still warns on log(0). Replace p (and q) by 1 where p == 0 before the logs,
+    and take log(q) inside ``with np.errstate(divide="ignore"):`` so that a
+    q = 0 where p > 0 gives -inf (and KL = +inf) without a warning.
     """
     raise NotImplementedError
 
@@ -634,6 +638,19 @@ def test_binary_cross_entropy_clamps_each_log_at_minus_100(impl, assert_close, c
     assert_close(got, 50.0, tol=1e-12, what=what + " (each log clamped at -100, as PyTorch)")
 
 
+def test_binary_cross_entropy_keeps_tiny_losses_accurate(impl, assert_close):
+    # p = 1e-12, y = 0: the loss is -log(1 - 1e-12) = 1e-12 + 5e-25. PyTorch
+    # computes log1p(-p); np.log(1.0 - p) sees a 1.0 - p that has already
+    # rounded and is off by 2.2e-5 relative.
+    got = impl.binary_cross_entropy(np.array([1e-12]), np.array([0.0]))
+    assert_close(
+        got,
+        -math.log1p(-1e-12),
+        tol=1e-12,
+        what="binary_cross_entropy(p=[1e-12], y=[0]) (log(1 - p) as log1p(-p), as PyTorch)",
+    )
+
+
 def test_binary_cross_entropy_rejects_logits(impl):
     with pytest.raises(ValueError):
         impl.binary_cross_entropy(np.array([2.5, -1.0, 0.3]), np.array([1.0, 0.0, 1.0]))
@@ -781,6 +798,21 @@ def test_cross_entropy_is_stable_for_logits_of_magnitude_1000(
     assert_close(loss, (row0 + row1) / 2, tol=1e-12, what=what + " loss")
     p1 = np.array([0.0, 1.0, math.exp(-1.0)]) / (1.0 + math.exp(-1.0))
     expected = np.array([np.array([1.0, 0.0, 0.0]) - q0, p1 - q1]) / 2
+    assert_close(dlogits, expected, tol=1e-12, what=what + " dlogits")
+
+
+def test_cross_entropy_shifts_each_row_by_its_own_max(impl, assert_close, call_quietly):
+    # Row 1 is row 0 minus 2000: the same softmax, so the same log-probs
+    # [0, -1, -2] - L with L = log(1 + e^-1 + e^-2). Shifting by the max of
+    # the whole array (logits.max() without axis=1) leaves row 1 at -2000 and
+    # below, where every exp underflows to 0 and log(0) = -inf.
+    L = math.log(1.0 + math.exp(-1.0) + math.exp(-2.0))
+    logits = np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1002.0]])
+    what = "cross_entropy([[1000, 999, 998], [-1000, -1001, -1002]], y=[0, 2])"
+    loss, dlogits = call_quietly(impl.cross_entropy, logits, np.array([0, 2]), what=what)
+    assert_close(loss, ((0.0 + L) + (2.0 + L)) / 2, tol=1e-12, what=what + " loss")
+    p = np.array([1.0, math.exp(-1.0), math.exp(-2.0)]) / math.exp(L)
+    expected = np.array([p - [1.0, 0.0, 0.0], p - [0.0, 0.0, 1.0]]) / 2
     assert_close(dlogits, expected, tol=1e-12, what=what + " dlogits")
 
 

@@ -131,10 +131,12 @@ def binary_cross_entropy(p: np.ndarray, y: np.ndarray) -> float:
     # PyTorch clamps each log at -100 instead of clipping p: log(0) = -inf
     # becomes -100, so a confidently wrong prediction costs 100, not inf, and
     # 0 * log(0) becomes 0 * (-100) = 0. errstate silences the divide warning
-    # of log(0) only where the clamp then removes the -inf.
+    # of log(0) only where the clamp then removes the -inf. log1p(-p), as in
+    # PyTorch, keeps log(1 - p) exact for tiny p, where 1.0 - p has already
+    # rounded (p = 1e-12: log(1.0 - p) is off by 2e-5 relative).
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(p), -100.0)
-        log_1mp = np.maximum(np.log(1.0 - p), -100.0)
+        log_1mp = np.maximum(np.log1p(-p), -100.0)
     return float(-np.mean(y * log_p + (1.0 - y) * log_1mp))
 
 
