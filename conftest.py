@@ -22,8 +22,10 @@ Progress Tracker should show; a run of a single topic (``python exercises.py``)
 also lists every exercise.
 
 The fixtures at the bottom (``rng``, ``num_grad``, ``num_vjp``, ``rel_error``,
-``assert_close``, ``call_quietly``) are trusted helpers for the tests: they never call learner
-code, so a test's expected value cannot inherit a learner's bug.
+``assert_close``, ``call_quietly``, ``call_untouched``) are trusted helpers for the tests: none of
+them computes an expected value from learner code, so a test's expected value
+cannot inherit a learner's bug. ``call_untouched`` is the harness's check that an
+exercise leaves the caller's arrays bit-for-bit as they were.
 """
 
 from __future__ import annotations
@@ -463,6 +465,96 @@ def call_quietly(fn: Callable, *args, what: str, **kwargs):
             )
 
 
+def _snapshot(value):
+    """A deep copy of the array data in value (arrays, lists, tuples, dicts), or None."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_snapshot(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _snapshot(v) for k, v in value.items()}
+    if isinstance(value, (int, float, complex, str, bytes, bool, type(None), np.generic)):
+        return value
+    return None  # callables, generators, other objects: not compared
+
+
+def _changed(before, after, path: str) -> str | None:
+    """Where after differs from the snapshot before (bit for bit), or None."""
+    if isinstance(before, np.ndarray):
+        if not isinstance(after, np.ndarray):
+            return f"{path} was replaced by a {type(after).__name__}"
+        if before.shape != after.shape or before.dtype != after.dtype:
+            return f"{path} changed from {before.dtype}{before.shape} to {after.dtype}{after.shape}"
+        if before.tobytes() != after.tobytes():
+            where = np.argwhere(~((before == after) | ((before != before) & (after != after))))
+            first = tuple(int(i) for i in where[0]) if len(where) else ()
+            index = f"[{', '.join(map(str, first))}]" if first else ""
+            detail = (
+                f" (first at {path}{index}: {_fmt(before[first])} became {_fmt(after[first])})"
+                if len(where)
+                else ""
+            )
+            return f"{path} was modified in place{detail}"
+        return None
+    if isinstance(before, (list, tuple)):
+        if not isinstance(after, (list, tuple)) or len(before) != len(after):
+            return f"{path} changed length or type (an append, pop or reassignment?)"
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            found = _changed(b, a, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    if isinstance(before, dict):
+        if not isinstance(after, dict) or set(before) != set(after):
+            return f"{path} gained or lost keys: {sorted(map(str, before))} -> " + (
+                f"{sorted(map(str, after))}" if isinstance(after, dict) else type(after).__name__
+            )
+        for key in before:
+            found = _changed(before[key], after[key], f"{path}[{key!r}]")
+            if found:
+                return found
+        return None
+    if before is None:
+        return None
+    same = before == after or (before != before and after != after)
+    return None if same else f"{path} changed from {before!r} to {after!r}"
+
+
+def call_untouched(fn: Callable, *args, what: str | None = None, mutable=(), **kwargs):
+    """Call fn(*args, **kwargs) and fail if it modified any argument in place.
+
+    Every array argument, and every array inside a list, tuple or dict
+    argument, must be bit-for-bit the same after the call: an in-place
+    normalisation, shift, clamp or mask of the caller's data is a bug that a
+    value check cannot see (the returned value is right; the caller's array is
+    not). Arguments named in ``mutable`` (such as a ``bn_param`` dict whose
+    running statistics a function must update) are not checked. Returns fn's
+    result.
+    """
+    try:
+        bound = inspect.signature(fn).bind_partial(*args, **kwargs).arguments
+    except (TypeError, ValueError):
+        bound = {f"argument {i}": a for i, a in enumerate(args)} | kwargs
+    names = {id(v): n for n, v in bound.items()}
+    watched = [
+        (names.get(id(value), "an argument"), value, _snapshot(value))
+        for value in [*args, *kwargs.values()]
+        if names.get(id(value)) not in mutable
+    ]
+    result = fn(*args, **kwargs)
+    call = what or f"{getattr(fn, '__name__', 'the function')}(...)"
+    for name, value, before in watched:
+        found = _changed(before, value, name)
+        if found:
+            pytest.fail(
+                f"{call} modified its input: {found}\n"
+                "  the caller's arrays must come back untouched: work on a copy "
+                "(x = x.copy(), or x = x - shift instead of x -= shift)",
+                pytrace=False,
+            )
+    return result
+
+
 @pytest.fixture
 def num_grad() -> Callable:
     """numerical_gradient(f, x, h=1e-6): trusted central-difference gradient."""
@@ -485,6 +577,12 @@ def rel_error_fixture() -> Callable:
 def call_quietly_fixture() -> Callable:
     """call_quietly(fn, *args, what=..., **kwargs): fail on any RuntimeWarning."""
     return call_quietly
+
+
+@pytest.fixture(name="call_untouched")
+def call_untouched_fixture() -> Callable:
+    """call_untouched(fn, *args, what=None, mutable=(), **kwargs): fail if fn changes an input."""
+    return call_untouched
 
 
 @pytest.fixture(name="assert_close")
