@@ -105,6 +105,11 @@ class Value:
 
         The exponent is a plain number, not a Value (raise TypeError for a
         Value: this engine does not differentiate with respect to exponents).
+
+        At self.data == 0 follow PyTorch: ``x ** 0`` has gradient 0 (it is the
+        constant 1), and for 0 < n < 1 the gradient is ``math.inf`` (the slope
+        of sqrt at 0). Python raises ZeroDivisionError for ``0.0 ** -0.5``, so
+        these two cases need their own branch.
         """
         raise NotImplementedError
 
@@ -460,6 +465,29 @@ def test_value_pow_takes_a_constant_exponent(impl, assert_close, exponent):
         expected,
         tol=1e-12,
         what=f"x.grad after (1.5 * x ** {exponent!r}).backward(), x={x0}",
+    )
+
+
+def test_value_pow_zero_exponent_at_zero_has_zero_gradient(impl):
+    # x^0 = 1 is constant: its gradient is 0 everywhere, also at x = 0, where
+    # the power rule's 0 * 0 ** -1 would divide by zero (PyTorch returns 0).
+    x = impl.Value(0.0)
+    out = x**0
+    out.backward()
+    assert out.data == 1.0, f"(Value(0.0) ** 0).data is {out.data!r}, expected 1.0"
+    assert x.grad == 0.0, f"x.grad after (Value(0.0) ** 0).backward() is {x.grad!r}, expected 0.0"
+
+
+@pytest.mark.parametrize(
+    ("exponent", "expected"), [(0.5, math.inf), (1, 1.0), (2, 0.0), (1.5, 0.0)]
+)
+def test_value_pow_at_zero_follows_pytorch(impl, exponent, expected):
+    # d(x^n)/dx at x = 0: infinite for 0 < n < 1 (Python's 0.0 ** -0.5 raises
+    # ZeroDivisionError, PyTorch returns inf), 1 for n = 1, 0 for n > 1.
+    x = impl.Value(0.0)
+    (x**exponent).backward()
+    assert x.grad == expected, (
+        f"x.grad after (Value(0.0) ** {exponent}).backward() is {x.grad!r}, expected {expected!r}"
     )
 
 

@@ -103,8 +103,18 @@ class Value:
 
         def _backward() -> None:
             # Power rule d(x^n)/dx = n x^(n-1). Common mistakes: n x^n, or
-            # x^(n-1) without the factor n.
-            self.grad += exponent * self.data ** (exponent - 1) * out.grad
+            # x^(n-1) without the factor n. At x = 0 Python's 0.0 ** (n - 1)
+            # raises ZeroDivisionError for n < 1, so the two edge cases are
+            # spelled out, as PyTorch defines them: x^0 is constant, so its
+            # gradient is 0 everywhere (0 ** -1 never gets evaluated); for
+            # 0 < n < 1 the slope of x^n at 0 is infinite (sqrt at 0).
+            if exponent == 0:
+                local = 0.0
+            elif self.data == 0.0 and exponent < 1:
+                local = math.inf
+            else:
+                local = exponent * self.data ** (exponent - 1)
+            self.grad += local * out.grad
 
         out._backward = _backward
         return out

@@ -161,8 +161,8 @@ def multivariate_gaussian_logpdf(x: np.ndarray, mu: np.ndarray, cov: np.ndarray)
         ValueError: if x is not 2-D, if mu is not (D,) or cov not (D, D)
             (name the shapes), or if cov is not positive definite: catch
             np.linalg.LinAlgError from the Cholesky and raise ValueError
-            (LinAlgError is a ValueError only from NumPy 2.0 on; in NumPy
-            1.x it derives from Exception and would escape the check).
+            (LinAlgError is a ValueError only from NumPy 1.25 on; in NumPy
+            1.24 it derives from Exception and would escape the check).
 
     Hint: no np.linalg.inv and no np.linalg.det: solve L z = (x - mu)^T for
     all points at once with np.linalg.solve (shape (D, N)), and take the log
@@ -309,7 +309,8 @@ def kl_divergence(p: np.ndarray, q: np.ndarray):
         ValueError: on shape mismatch, negative entries or sums other than 1.
 
     Hint: equals cross_entropy(p, q) - entropy(p), but compute it term by
-    term, with the same care for zeros.
+    term, with the same care for zeros. p / q overflows to inf when q is
+    subnormal (0.5 / 5e-324): there use log p - log q, which stays finite.
     """
     raise NotImplementedError
 
@@ -532,6 +533,21 @@ def test_correlation_matrix_rejects_constant_column(impl):
     X = np.array([[1.0, 4.0], [2.0, 4.0], [3.0, 4.0]])
     with pytest.raises(ValueError):
         impl.correlation_matrix(X)
+
+
+def test_correlation_matrix_rejects_a_constant_column_whose_mean_does_not_round(impl):
+    # The mean of ten 0.1s is not exactly 0.1 in floating point, so the
+    # computed variance is about 1e-34, not 0: a std == 0 check misses it.
+    X = np.column_stack([np.arange(10.0), np.full(10, 0.1)])
+    try:
+        got = impl.correlation_matrix(X)
+    except ValueError:
+        return
+    pytest.fail(
+        "correlation_matrix(X) with a constant column of 0.1s returned\n"
+        f"{got}\nexpected ValueError: test constancy on the data (all values equal), "
+        "not on a computed variance that rounding leaves at 1e-34"
+    )
 
 
 # --- gaussian_pdf and gaussian_logpdf --------------------------------------
@@ -987,6 +1003,15 @@ def test_kl_divergence_matches_loop_for_a_batch(impl, rng, assert_close):
     got = impl.kl_divergence(P, Q)
     assert_close(got, expected, tol=1e-10, what="kl_divergence(P (4, 5), Q (4, 5)) -> (4,)")
     assert np.all(np.asarray(got) >= 0), f"KL must be >= 0 (Gibbs' inequality), got {got}"
+
+
+def test_kl_divergence_is_finite_for_a_subnormal_q_entry(impl, assert_close, call_quietly):
+    # 0.5 / 5e-324 overflows to inf, but the term 0.5 log(0.5 / 5e-324) is
+    # about 371.9: SciPy's rel_entr sum gives 371.53.
+    p, q = np.array([0.5, 0.5]), np.array([1.0, 5e-324])
+    expected = 0.5 * math.log(0.5) + 0.5 * (math.log(0.5) - math.log(5e-324))
+    got = call_quietly(impl.kl_divergence, p, q, what="kl_divergence([0.5, 0.5], [1, 5e-324])")
+    assert_close(got, expected, tol=1e-12, what="kl_divergence([0.5, 0.5], [1, 5e-324])")
 
 
 def test_kl_divergence_rejects_mismatched_shapes(impl):

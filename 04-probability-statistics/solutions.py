@@ -55,15 +55,21 @@ def covariance_matrix(X: np.ndarray, ddof: int = 1) -> np.ndarray:
 
 def correlation_matrix(X: np.ndarray) -> np.ndarray:
     """Pearson correlation matrix (D, D) of data X (N, D), as np.corrcoef(X, rowvar=False)."""
-    cov = covariance_matrix(X)
-    std = np.sqrt(np.diag(cov))
-    if np.any(std == 0.0):
-        # np.corrcoef returns nan with a RuntimeWarning here; a constant
-        # feature has no correlation with anything, so say so explicitly.
+    X = np.asarray(X, dtype=np.float64)
+    # Test constancy on the data, not on the variance: a column of 0.1s has a
+    # mean that does not round to 0.1 exactly, so its computed variance is a
+    # tiny positive number (1e-34) and a std == 0 test lets it through, to
+    # return correlations made of rounding noise. np.corrcoef returns nan
+    # with a RuntimeWarning for an exactly constant column; a constant
+    # feature has no correlation with anything, so say so explicitly.
+    constant = X.max(axis=0) == X.min(axis=0)
+    if np.any(constant):
         raise ValueError(
-            f"correlation_matrix: column(s) {np.flatnonzero(std == 0.0).tolist()} of X "
+            f"correlation_matrix: column(s) {np.flatnonzero(constant).tolist()} of X "
             f"{np.shape(X)} are constant; their correlation is undefined"
         )
+    cov = covariance_matrix(X)
+    std = np.sqrt(np.diag(cov))
     # The ddof cancels between numerator and denominator, so any ddof gives
     # the same correlation. Rounding can push |r| a hair above 1: clip, as
     # np.corrcoef does.
@@ -246,11 +252,20 @@ def kl_divergence(p: np.ndarray, q: np.ndarray):
     # arithmetic, but it subtracts two O(1) sums, whose rounding errors then
     # sit on top of a KL that may be tiny.
     positive = p > 0
-    with np.errstate(divide="ignore"):
-        # Where p = 0 both stand-ins are 1 (ratio 1, term 0). Where p > 0 = q
-        # the ratio is +inf and log(+inf) = +inf: an infinite KL, no nan.
-        ratio = np.where(positive, p, 1.0) / np.where(positive, q, 1.0)
-        terms = p * np.log(ratio)
+    # Where p = 0 both stand-ins are 1 (log ratio 0, term 0).
+    p_safe, q_safe = np.where(positive, p, 1.0), np.where(positive, q, 1.0)
+    with np.errstate(divide="ignore", over="ignore"):
+        # log(p / q) is the accurate form (one rounding, however close p and
+        # q are), but p / q overflows when q is subnormal: 0.5 / 5e-324 is
+        # inf although the term is a finite 371.9. There, and where p > 0 = q
+        # (log 0 = -inf, so the term is +inf, no nan), use log p - log q.
+        ratio = p_safe / q_safe
+        log_ratio = np.where(
+            np.isfinite(ratio) & (ratio > 0),
+            np.log(np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0)),
+            np.log(p_safe) - np.log(q_safe),
+        )
+    terms = p * log_ratio
     return _scalar_if_0d(np.sum(terms, axis=-1))
 
 

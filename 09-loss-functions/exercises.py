@@ -985,7 +985,7 @@ def test_focal_loss_alpha_weighs_positives_alpha_and_negatives_one_minus_alpha(i
 
 def test_focal_loss_down_weights_easy_examples(impl, assert_close):
     # z = 3, y = 1: p_t = sigmoid(3), ce = log(1 + e^-3), factor (1 - p_t)^2
-    # = sigmoid(-3)^2 = 0.00226: a confident correct example nearly vanishes.
+    # = sigmoid(-3)^2 = 0.00225: a confident correct example nearly vanishes.
     ce = math.log1p(math.exp(-3.0))
     factor = (1.0 / (1.0 + math.exp(3.0))) ** 2
     got = impl.focal_loss(np.array([3.0]), np.array([1.0]), gamma=2.0)
