@@ -387,6 +387,32 @@ def test_plot_descent_path_draws_trajectory_and_contours(impl, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG file"
 
 
+# --- every exercise leaves the caller's arrays untouched ---------------------
+# An in-place update of an argument (x += ..., x[i] = ...) corrupts the
+# caller's data while the returned value is right: a value test cannot see it.
+
+
+def test_quadratic_gradient_leaves_inputs_untouched(impl, rng, call_untouched):
+    A, b, x = rng.standard_normal((3, 3)), rng.standard_normal(3), rng.standard_normal(3)
+    call_untouched(impl.quadratic_gradient, A, b, x, what="quadratic_gradient(A, b, x)")
+
+
+def test_directional_derivative_leaves_inputs_untouched(impl, rng, call_untouched):
+    grad, v = rng.standard_normal(4), rng.standard_normal(4)
+    call_untouched(impl.directional_derivative, grad, v, what="directional_derivative(grad, v)")
+
+
+def test_plot_descent_path_leaves_trajectory_untouched(impl, call_untouched, tmp_path):
+    traj = np.array([[2.0, 1.0], [1.2, 0.4], [0.7, 0.1]])
+    call_untouched(
+        impl.plot_descent_path,
+        lambda p: p[0] ** 2 + 3 * p[1] ** 2,
+        traj,
+        tmp_path / "path.png",
+        what="plot_descent_path(f, trajectory, path)",
+    )
+
+
 if __name__ == "__main__":
     import sys
 

@@ -724,6 +724,18 @@ def test_two_path_gradient_is_elementwise_on_arrays(impl, rng, num_vjp, assert_c
     assert_close(df * dout, expected, tol=1e-8, what="df_dx * dout of two_path_gradient(x (2, 3))")
 
 
+# --- every exercise leaves the caller's arrays untouched ---------------------
+
+
+def test_neuron_forward_backward_leaves_inputs_untouched(impl, rng, call_untouched):
+    x, w = rng.standard_normal(4), rng.standard_normal(4)
+    call_untouched(impl.neuron_forward_backward, x, w, 0.3, what="neuron_forward_backward(x, w, b)")
+
+
+def test_two_path_gradient_leaves_x_untouched(impl, rng, call_untouched):
+    call_untouched(impl.two_path_gradient, rng.standard_normal((2, 3)), what="two_path_gradient(x)")
+
+
 if __name__ == "__main__":
     import sys
 

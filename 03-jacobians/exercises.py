@@ -864,6 +864,79 @@ def test_max_stable_learning_rate_rejects_no_positive_curvature(impl):
         impl.max_stable_learning_rate(np.diag([-1.0, -2.0]))
 
 
+# --- every exercise leaves the caller's arrays untouched ---------------------
+# An in-place shift (z -= z.max()), a perturbation that is not undone, or a
+# matrix modified by a solver corrupts the caller's data while the returned
+# value is right.
+
+
+def test_numerical_jacobian_leaves_x_untouched(impl, rng, call_untouched):
+    W = rng.standard_normal((3, 2))
+    call_untouched(
+        impl.numerical_jacobian,
+        lambda p: np.tanh(p @ W),
+        rng.standard_normal(3),
+        what="numerical_jacobian(f, x)",
+    )
+
+
+def test_softmax_jacobian_leaves_z_untouched(impl, rng, call_untouched):
+    call_untouched(impl.softmax_jacobian, 50 * rng.standard_normal(5), what="softmax_jacobian(z)")
+
+
+def test_elementwise_jacobian_leaves_x_untouched(impl, rng, call_untouched):
+    call_untouched(
+        impl.elementwise_jacobian,
+        lambda v: 1 - np.tanh(v) ** 2,
+        rng.standard_normal(4),
+        what="elementwise_jacobian(fprime, x)",
+    )
+
+
+def test_linear_jacobian_leaves_W_untouched(impl, rng, call_untouched):
+    call_untouched(impl.linear_jacobian, rng.standard_normal((4, 3)), what="linear_jacobian(W)")
+
+
+def test_vjp_leaves_inputs_untouched(impl, rng, call_untouched):
+    J, v = rng.standard_normal((3, 4)), rng.standard_normal(3)
+    call_untouched(impl.vjp, J, v, what="vjp(jacobian, v)")
+
+
+def test_jvp_leaves_inputs_untouched(impl, rng, call_untouched):
+    J, v = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    call_untouched(impl.jvp, J, v, what="jvp(jacobian, v)")
+
+
+def test_numerical_hessian_leaves_x_untouched(impl, rng, call_untouched):
+    call_untouched(
+        impl.numerical_hessian,
+        lambda p: np.sum(np.sin(p) * p**2),
+        rng.standard_normal(3),
+        what="numerical_hessian(f, x)",
+    )
+
+
+def test_classify_critical_point_leaves_hessian_untouched(impl, call_untouched):
+    H = np.array([[2.0, 1.0], [1.0, -3.0]])
+    call_untouched(impl.classify_critical_point, H, what="classify_critical_point(hessian)")
+
+
+def test_newton_step_leaves_inputs_untouched(impl, rng, call_untouched):
+    M = rng.standard_normal((3, 3))
+    H, g, x = M @ M.T + 3 * np.eye(3), rng.standard_normal(3), rng.standard_normal(3)
+    call_untouched(impl.newton_step, g, H, x, what="newton_step(grad, hessian, x)")
+
+
+def test_softmax_vjp_leaves_inputs_untouched(impl, rng, call_untouched):
+    z, dout = 50 * rng.standard_normal(5), rng.standard_normal(5)
+    call_untouched(impl.softmax_vjp, z, dout, what="softmax_vjp(z, dout)")
+
+
+def test_max_stable_learning_rate_leaves_hessian_untouched(impl, call_untouched):
+    H = np.array([[4.0, 1.0], [1.0, 2.0]])
+    call_untouched(impl.max_stable_learning_rate, H, what="max_stable_learning_rate(hessian)")
+
+
 if __name__ == "__main__":
     import sys
 

@@ -1101,6 +1101,67 @@ def test_plot_clt_curve_has_the_clt_width(impl, rng, tmp_path):
         )
 
 
+# --- every exercise leaves the caller's arrays untouched ---------------------
+# Centring X in place (X -= X.mean(0)), normalising p in place or clipping q
+# in place returns the right value and silently corrupts the caller's data.
+
+
+def test_mean_var_leaves_x_untouched(impl, rng, call_untouched):
+    call_untouched(impl.mean_var, rng.standard_normal((6, 3)), what="mean_var(x)")
+
+
+def test_covariance_matrix_leaves_X_untouched(impl, rng, call_untouched):
+    call_untouched(impl.covariance_matrix, rng.standard_normal((6, 3)), what="covariance_matrix(X)")
+
+
+def test_correlation_matrix_leaves_X_untouched(impl, rng, call_untouched):
+    X = rng.standard_normal((6, 3))
+    call_untouched(impl.correlation_matrix, X, what="correlation_matrix(X)")
+
+
+def test_gaussian_pdf_leaves_inputs_untouched(impl, rng, call_untouched):
+    x, mu, sigma = rng.standard_normal(5), rng.standard_normal(5), rng.uniform(0.5, 2, 5)
+    call_untouched(impl.gaussian_pdf, x, mu, sigma, what="gaussian_pdf(x, mu, sigma)")
+
+
+def test_gaussian_logpdf_leaves_inputs_untouched(impl, rng, call_untouched):
+    x, mu, sigma = rng.standard_normal(5), rng.standard_normal(5), rng.uniform(0.5, 2, 5)
+    call_untouched(impl.gaussian_logpdf, x, mu, sigma, what="gaussian_logpdf(x, mu, sigma)")
+
+
+def test_multivariate_gaussian_logpdf_leaves_inputs_untouched(impl, rng, call_untouched):
+    A = rng.standard_normal((3, 3))
+    x, mu, cov = rng.standard_normal((4, 3)), rng.standard_normal(3), A @ A.T + np.eye(3)
+    call_untouched(
+        impl.multivariate_gaussian_logpdf,
+        x,
+        mu,
+        cov,
+        what="multivariate_gaussian_logpdf(x, mu, cov)",
+    )
+
+
+def test_bayes_posterior_leaves_inputs_untouched(impl, call_untouched):
+    prior, likelihood = np.array([0.2, 0.5, 0.3]), np.array([0.9, 0.1, 0.4])
+    call_untouched(
+        impl.bayes_posterior, prior, likelihood, what="bayes_posterior(prior, likelihood)"
+    )
+
+
+def test_entropy_leaves_p_untouched(impl, call_untouched):
+    call_untouched(impl.entropy, np.array([0.5, 0.0, 0.25, 0.25]), what="entropy(p)")
+
+
+def test_cross_entropy_leaves_inputs_untouched(impl, call_untouched):
+    p, q = np.array([0.5, 0.0, 0.5]), np.array([0.25, 0.25, 0.5])
+    call_untouched(impl.cross_entropy, p, q, what="cross_entropy(p, q)")
+
+
+def test_kl_divergence_leaves_inputs_untouched(impl, call_untouched):
+    p, q = np.array([0.5, 0.0, 0.5]), np.array([0.25, 0.25, 0.5])
+    call_untouched(impl.kl_divergence, p, q, what="kl_divergence(p, q)")
+
+
 if __name__ == "__main__":
     import sys
 

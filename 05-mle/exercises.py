@@ -901,6 +901,62 @@ def test_fit_logistic_regression_weights_keep_growing_on_separable_data(impl, rn
     )
 
 
+# --- every exercise leaves the caller's arrays untouched ---------------------
+# Clipping p in place, appending a bias column to X in place, or normalising
+# counts in place returns the right value and corrupts the caller's data.
+
+
+def test_bernoulli_mle_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.bernoulli_mle, np.array([1.0, 0.0, 1.0, 1.0]), what="bernoulli_mle(x)")
+
+
+def test_categorical_mle_leaves_counts_untouched(impl, call_untouched):
+    call_untouched(impl.categorical_mle, np.array([3.0, 0.0, 5.0]), what="categorical_mle(counts)")
+
+
+def test_categorical_map_leaves_counts_untouched(impl, call_untouched):
+    counts = np.array([3.0, 0.0, 5.0])
+    call_untouched(impl.categorical_map, counts, 2.0, what="categorical_map(counts, alpha=2)")
+
+
+def test_gaussian_mle_leaves_x_untouched(impl, rng, call_untouched):
+    call_untouched(impl.gaussian_mle, rng.standard_normal(8), what="gaussian_mle(x)")
+
+
+def test_poisson_mle_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.poisson_mle, np.array([0.0, 3.0, 1.0, 2.0]), what="poisson_mle(x)")
+
+
+def test_bernoulli_nll_leaves_inputs_untouched(impl, call_untouched):
+    y, p = np.array([1.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.3])  # 0 and 1 get clamped
+    call_untouched(impl.bernoulli_nll, y, p, what="bernoulli_nll(y, p)")
+
+
+def test_gaussian_nll_leaves_inputs_untouched(impl, rng, call_untouched):
+    x, mu, var = rng.standard_normal(5), rng.standard_normal(5), rng.uniform(0.5, 2, 5)
+    call_untouched(impl.gaussian_nll, x, mu, var, what="gaussian_nll(x, mu, var)")
+
+
+def test_linear_regression_mle_leaves_inputs_untouched(impl, rng, call_untouched):
+    X, y = rng.standard_normal((8, 3)), rng.standard_normal(8)
+    call_untouched(impl.linear_regression_mle, X, y, what="linear_regression_mle(X, y)")
+
+
+def test_ridge_map_leaves_inputs_untouched(impl, rng, call_untouched):
+    X, y = rng.standard_normal((8, 3)), rng.standard_normal(8)
+    call_untouched(impl.ridge_map, X, y, 0.5, what="ridge_map(X, y, lam=0.5)")
+
+
+def test_logistic_nll_and_grad_leaves_inputs_untouched(impl, rng, call_untouched):
+    w, X, y = rng.standard_normal(3), 10 * rng.standard_normal((8, 3)), np.arange(8.0) % 2
+    call_untouched(impl.logistic_nll_and_grad, w, X, y, what="logistic_nll_and_grad(w, X, y)")
+
+
+def test_fit_logistic_regression_leaves_inputs_untouched(impl, rng, call_untouched):
+    X, y = rng.standard_normal((8, 3)), np.arange(8.0) % 2
+    call_untouched(impl.fit_logistic_regression, X, y, 0.1, 5, what="fit_logistic_regression(X, y)")
+
+
 if __name__ == "__main__":
     import sys
 

@@ -673,6 +673,40 @@ def test_collapse_linear_layers_pushes_biases_through_later_weights(impl, assert
     assert_close(b, [3.5], tol=1e-12, what="collapse([(2, 1), (3, 0.5)]) -> b")
 
 
+# --- every exercise leaves the caller's arrays untouched ---------------------
+# Reshaping or activating x in place, or updating a (W, b) of params in place,
+# returns the right scores and corrupts the caller's data or model.
+
+
+def _small_params(rng):
+    return [
+        (rng.standard_normal((4, 5)), rng.standard_normal(5)),
+        (rng.standard_normal((5, 3)), rng.standard_normal(3)),
+    ]
+
+
+def test_affine_forward_leaves_inputs_untouched(impl, rng, call_untouched):
+    x, W, b = rng.standard_normal((2, 2, 2)), rng.standard_normal((4, 3)), rng.standard_normal(3)
+    call_untouched(impl.affine_forward, x, W, b, what="affine_forward(x (2, 2, 2), W, b)")
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_mlp_forward_leaves_inputs_untouched(impl, rng, call_untouched, activation):
+    x, params = rng.standard_normal((3, 4)), _small_params(rng)
+    call_untouched(
+        impl.mlp_forward, x, params, activation, what=f"mlp_forward(x, params, {activation!r})"
+    )
+
+
+def test_predict_leaves_inputs_untouched(impl, rng, call_untouched):
+    x, params = rng.standard_normal((3, 4)), _small_params(rng)
+    call_untouched(impl.predict, x, params, what="predict(x, params)")
+
+
+def test_collapse_linear_layers_leaves_params_untouched(impl, rng, call_untouched):
+    call_untouched(impl.collapse_linear_layers, _small_params(rng), what="collapse_linear_layers")
+
+
 if __name__ == "__main__":
     import sys
 

@@ -844,6 +844,67 @@ def test_train_two_layer_net_is_deterministic_given_the_seed(impl):
     )
 
 
+# --- every exercise leaves the caller's arrays untouched ---------------------
+# Writing the ReLU mask into dout, shifting scores in place, or a training loop
+# that shuffles X in place returns the right values and corrupts the caller's
+# data; a backward that edits its cache breaks a second backward call.
+
+
+def test_affine_backward_leaves_dout_and_cache_untouched(impl, rng, call_untouched):
+    x, W, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), rng.standard_normal(2)
+    _, cache = impl.affine_forward(x, W, b)
+    dout = rng.standard_normal((3, 2))
+    call_untouched(impl.affine_backward, dout, cache, what="affine_backward(dout, cache)")
+
+
+def test_relu_forward_leaves_x_untouched(impl, rng, call_untouched):
+    call_untouched(impl.relu_forward, rng.standard_normal((3, 4)), what="relu_forward(x)")
+
+
+def test_relu_backward_leaves_dout_and_cache_untouched(impl, rng, call_untouched):
+    _, cache = impl.relu_forward(rng.standard_normal((3, 4)))
+    dout = rng.standard_normal((3, 4))
+    call_untouched(impl.relu_backward, dout, cache, what="relu_backward(dout, cache)")
+
+
+def test_softmax_cross_entropy_leaves_inputs_untouched(impl, rng, call_untouched):
+    scores, y = 100 * rng.standard_normal((4, 3)), np.array([0, 2, 1, 2])
+    call_untouched(impl.softmax_cross_entropy, scores, y, what="softmax_cross_entropy(scores, y)")
+
+
+def test_two_layer_net_loss_leaves_inputs_untouched(impl, rng, call_untouched):
+    params = {
+        "W1": rng.standard_normal((4, 5)),
+        "b1": rng.standard_normal(5),
+        "W2": rng.standard_normal((5, 3)),
+        "b2": rng.standard_normal(3),
+    }
+    X, y = rng.standard_normal((6, 4)), np.array([0, 1, 2, 0, 1, 2])
+    call_untouched(impl.two_layer_net_loss, params, X, y, 0.1, what="two_layer_net_loss")
+
+
+def test_gradient_check_leaves_inputs_untouched(impl, rng, call_untouched):
+    x = rng.standard_normal((2, 3))
+    call_untouched(
+        impl.gradient_check, lambda p: np.sum(p**3), x, 3 * x**2, what="gradient_check(f, x, grad)"
+    )
+
+
+def test_train_two_layer_net_leaves_data_untouched(impl, call_untouched):
+    X, y = impl.make_spiral(10, 3, np.random.default_rng(0))
+    call_untouched(
+        impl.train_two_layer_net,
+        X,
+        y,
+        8,
+        0.5,
+        2,
+        7,
+        np.random.default_rng(1),
+        what="train_two_layer_net(X, y, ...)",
+    )
+
+
 if __name__ == "__main__":
     import sys
 

@@ -955,6 +955,96 @@ def test_plot_activations_lines_match_closed_forms(impl, tmp_path, assert_close)
             assert_close(y, expected, tol=1e-9, what=f"plot_activations: '{title}' line {label}")
 
 
+# --- every exercise leaves the caller's arrays untouched ---------------------
+# np.exp(x, out=x), x[x < 0] *= alpha or x -= x.max() return the right values
+# and overwrite the caller's pre-activations, which the backward pass needs.
+
+SPREAD = np.array([[-800.0, -3.0, -0.5, 0.0], [0.5, 3.0, 800.0, 1e-8]])
+
+
+def test_sigmoid_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.sigmoid, SPREAD.copy(), what="sigmoid(x)")
+
+
+def test_sigmoid_grad_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.sigmoid_grad, SPREAD.copy(), what="sigmoid_grad(x)")
+
+
+def test_tanh_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.tanh, SPREAD.copy(), what="tanh(x)")
+
+
+def test_tanh_grad_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.tanh_grad, SPREAD.copy(), what="tanh_grad(x)")
+
+
+def test_relu_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.relu, SPREAD.copy(), what="relu(x)")
+
+
+def test_relu_grad_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.relu_grad, SPREAD.copy(), what="relu_grad(x)")
+
+
+def test_leaky_relu_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.leaky_relu, SPREAD.copy(), what="leaky_relu(x)")
+
+
+def test_leaky_relu_grad_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.leaky_relu_grad, SPREAD.copy(), what="leaky_relu_grad(x)")
+
+
+def test_elu_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.elu, SPREAD.copy(), what="elu(x)")
+
+
+def test_elu_grad_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.elu_grad, SPREAD.copy(), what="elu_grad(x)")
+
+
+def test_gelu_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.gelu, SPREAD.copy(), what="gelu(x)")
+
+
+def test_gelu_grad_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.gelu_grad, SPREAD.copy(), what="gelu_grad(x)")
+
+
+def test_silu_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.silu, SPREAD.copy(), what="silu(x)")
+
+
+def test_silu_grad_leaves_x_untouched(impl, call_untouched):
+    call_untouched(impl.silu_grad, SPREAD.copy(), what="silu_grad(x)")
+
+
+@pytest.mark.parametrize("axis", [0, -1])
+def test_softmax_leaves_x_untouched(impl, call_untouched, axis):
+    call_untouched(impl.softmax, SPREAD.copy(), axis, what=f"softmax(x, axis={axis})")
+
+
+@pytest.mark.parametrize("axis", [0, -1])
+def test_log_softmax_leaves_x_untouched(impl, call_untouched, axis):
+    call_untouched(impl.log_softmax, SPREAD.copy(), axis, what=f"log_softmax(x, axis={axis})")
+
+
+def test_softmax_backward_leaves_inputs_untouched(impl, rng, call_untouched):
+    z = rng.standard_normal((3, 4))
+    s = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+    dout = rng.standard_normal((3, 4))
+    call_untouched(impl.softmax_backward, dout, s, what="softmax_backward(dout, s)")
+
+
+def test_gradient_through_depth_leaves_pre_activations_untouched(impl, rng, call_untouched):
+    pre = rng.standard_normal((5, 3))
+    call_untouched(
+        impl.gradient_through_depth,
+        lambda z: 1 - np.tanh(z) ** 2,
+        pre,
+        what="gradient_through_depth(tanh', pre_activations)",
+    )
+
+
 if __name__ == "__main__":
     import sys
 

@@ -1007,6 +1007,84 @@ def test_focal_loss_rejects_broadcastable_shapes(impl):
     _assert_rejects_shapes(impl.focal_loss, "focal_loss")
 
 
+# --- every exercise leaves the caller's arrays untouched ---------------------
+# Clipping p in place, shifting logits in place (logits -= max) or writing the
+# margins into scores returns the right loss and corrupts the caller's arrays.
+
+
+def test_mse_leaves_inputs_untouched(impl, rng, call_untouched):
+    pred, target = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    call_untouched(impl.mse, pred, target, what="mse(pred, target)")
+
+
+def test_mse_grad_leaves_inputs_untouched(impl, rng, call_untouched):
+    pred, target = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    call_untouched(impl.mse_grad, pred, target, what="mse_grad(pred, target)")
+
+
+def test_mae_leaves_inputs_untouched(impl, rng, call_untouched):
+    pred, target = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    call_untouched(impl.mae, pred, target, what="mae(pred, target)")
+
+
+def test_mae_grad_leaves_inputs_untouched(impl, rng, call_untouched):
+    pred, target = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    call_untouched(impl.mae_grad, pred, target, what="mae_grad(pred, target)")
+
+
+def test_huber_leaves_inputs_untouched(impl, rng, call_untouched):
+    pred, target = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    call_untouched(impl.huber, pred, target, what="huber(pred, target)")
+
+
+def test_huber_grad_leaves_inputs_untouched(impl, rng, call_untouched):
+    pred, target = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    call_untouched(impl.huber_grad, pred, target, what="huber_grad(pred, target)")
+
+
+def test_binary_cross_entropy_leaves_inputs_untouched(impl, call_untouched):
+    p, y = np.array([0.0, 0.3, 1.0, 0.9]), np.array([1.0, 0.0, 0.0, 1.0])  # 0 and 1 get clipped
+    call_untouched(impl.binary_cross_entropy, p, y, what="binary_cross_entropy(p, y)")
+
+
+def test_bce_with_logits_leaves_inputs_untouched(impl, call_untouched):
+    z, y = np.array([-800.0, -1.0, 2.0, 800.0]), np.array([1.0, 0.0, 0.0, 1.0])
+    call_untouched(impl.bce_with_logits, z, y, what="bce_with_logits(z, y)")
+
+
+def test_bce_with_logits_grad_leaves_inputs_untouched(impl, call_untouched):
+    z, y = np.array([-800.0, -1.0, 2.0, 800.0]), np.array([1.0, 0.0, 0.0, 1.0])
+    call_untouched(impl.bce_with_logits_grad, z, y, what="bce_with_logits_grad(z, y)")
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_cross_entropy_leaves_inputs_untouched(impl, rng, call_untouched, label_smoothing):
+    logits, y = 100 * rng.standard_normal((4, 3)), np.array([0, 2, 1, 2])
+    call_untouched(
+        impl.cross_entropy,
+        logits,
+        y,
+        label_smoothing,
+        what=f"cross_entropy(logits, y, label_smoothing={label_smoothing})",
+    )
+
+
+def test_hinge_loss_leaves_inputs_untouched(impl, rng, call_untouched):
+    scores, y = rng.standard_normal((4, 3)), np.array([0, 2, 1, 2])
+    call_untouched(impl.hinge_loss, scores, y, what="hinge_loss(scores, y)")
+
+
+def test_kl_div_leaves_inputs_untouched(impl, call_untouched):
+    p = np.array([[0.5, 0.0, 0.5], [0.2, 0.3, 0.5]])
+    q = np.array([[0.25, 0.25, 0.5], [0.1, 0.1, 0.8]])
+    call_untouched(impl.kl_div, p, q, what="kl_div(p, q)")
+
+
+def test_focal_loss_leaves_inputs_untouched(impl, call_untouched):
+    z, y = np.array([-800.0, -1.0, 2.0, 800.0]), np.array([1.0, 0.0, 0.0, 1.0])
+    call_untouched(impl.focal_loss, z, y, 2.0, 0.25, what="focal_loss(z, y, gamma=2, alpha=0.25)")
+
+
 if __name__ == "__main__":
     import sys
 
