@@ -182,3 +182,25 @@ def test_topic_md_doctests_run_in_both_modes(project):
         result = project.runpytest_subprocess(*args)
         assert result.ret == 1
         result.stdout.fnmatch_lines(["*FAILED 01-demo/topic.md::topic.md*"])
+
+
+def test_call_untouched_names_the_argument_changed_in_place(project):
+    path = project.path / "01-demo" / "exercises.py"
+    path.write_text(
+        path.read_text()
+        + "\n\ndef normalise(x, weights):\n    '''x / x.sum().'''\n    raise NotImplementedError\n"
+        + "\n\ndef test_normalise_leaves_inputs_untouched(impl, call_untouched):\n"
+        + "    import numpy as np\n"
+        + "    x, ws = np.array([1.0, 3.0]), [np.ones(2), np.zeros((2, 2))]\n"
+        + "    call_untouched(impl.normalise, x, ws, what='normalise(x, weights)')\n"
+    )
+    with open(project.path / "01-demo" / "solutions.py", "a") as solutions:
+        solutions.write(
+            "\n\ndef normalise(x, weights):\n    weights[1][0, 1] = 7.0\n    return x\n"
+        )
+    result = project.runpytest_subprocess("--solutions")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["*normalise(x, weights) modified its input: weights[[]1[]] was modified in place*"]
+    )
+    result.stdout.fnmatch_lines(["*first at weights[[]1[]][[]0, 1[]]: 0.0 became 7.0*"])
