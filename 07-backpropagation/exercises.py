@@ -127,7 +127,10 @@ def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray):
         (loss, dscores): loss a float (the mean over the batch, PyTorch's
         ``cross_entropy`` with reduction="mean"), dscores (N, C).
 
-    Must give finite, correct values for scores of magnitude 1000.
+    Must give finite, correct values for scores of magnitude 1000, and a loss
+    that keeps growing with the margin of a wrong class (true class behind by
+    800: loss 800; never clip p). N = 1 keeps dscores (1, C); C = 1 is legal
+    (as in torch): loss 0, gradient 0.
 
     Hint: subtract each row's max before exponentiating (softmax is unchanged
     by a per-row shift), and compute log p as shifted - log(sum(exp(shifted)))
@@ -242,7 +245,9 @@ def train_two_layer_net(
     Returns:
         (params, loss_history): params a dict "W1" (D, H), "b1" (H,), "W2" (H, C),
         "b2" (C,); loss_history (n_epochs,), entry e the mean of the mini-batch
-        losses computed during epoch e (before each step).
+        losses computed during epoch e (before each step). Always n_epochs
+        entries, even if the run diverges to nan (no early stop); (0,) for
+        n_epochs = 0.
 
     Hint: with hidden=100, lr=1.0, 300 epochs of batch 50, make_spiral(100, 3)
     reaches about 98% training accuracy in well under a second.
@@ -842,6 +847,176 @@ def test_train_two_layer_net_is_deterministic_given_the_seed(impl):
     assert not np.array_equal(p1["W1"], p3["W1"]), (
         "seeds 1 and 2 gave the same W1: initialise the weights from rng"
     )
+
+
+# --- edges and numerical range ------------------------------------------------
+# A batch of one must keep its batch axis, a confidently wrong prediction must
+# keep costing more (no clipped probability), a single class is legal, every
+# input rank the docstrings allow works, and a diverging run still reports one
+# loss per epoch.
+
+
+def test_affine_backward_keeps_a_batch_of_one(impl, rng, assert_close):
+    # N = 1: dx keeps shape (1, 3, 2) (a .squeeze() would drop the batch axis),
+    # dW is the outer product x^T dout, db is dout's only row.
+    x = rng.standard_normal((1, 3, 2))
+    W = rng.standard_normal((6, 4))
+    b = rng.standard_normal(4)
+    dout = rng.standard_normal((1, 4))
+    _, cache = impl.affine_forward(x, W, b)
+    dx, dW, db = impl.affine_backward(dout, cache)
+    what = "affine_backward(dout (1, 4), cache of x (1, 3, 2), W (6, 4))"
+    assert np.shape(dx) == (1, 3, 2), f"{what}: dx has shape {np.shape(dx)}, expected (1, 3, 2)"
+    assert np.shape(db) == (4,), f"{what}: db has shape {np.shape(db)}, expected (4,)"
+    assert_close(dx, (dout @ W.T).reshape(1, 3, 2), tol=1e-12, what=what + " -> dx")
+    assert_close(dW, np.outer(x.ravel(), dout[0]), tol=1e-12, what=what + " -> dW")
+    assert_close(db, dout[0], tol=1e-12, what=what + " -> db")
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 4)])
+def test_relu_backward_works_for_any_rank(impl, rng, assert_close, shape):
+    # Element-wise layers take any shape; -0.0 is not > 0, so it gets gradient 0.
+    x = rng.standard_normal(shape)
+    x.flat[0] = -0.0
+    dout = rng.standard_normal(shape)
+    out, cache = impl.relu_forward(x)
+    dx = impl.relu_backward(dout, cache)
+    assert_close(out, np.where(x > 0, x, 0.0), tol=0, what=f"relu_forward(x of shape {shape})")
+    assert_close(
+        dx,
+        np.where(x > 0, dout, 0.0),
+        tol=0,
+        what=f"relu_backward(dout, cache) for x of shape {shape} (x[0] = -0.0 gets 0)",
+    )
+
+
+def test_softmax_cross_entropy_grows_linearly_when_confidently_wrong(
+    impl, assert_close, call_quietly
+):
+    # The true class trails by 800: loss = 800 + log(1 + e^-800 + e^-1600) = 800
+    # exactly in float64, gradient [-1, 1, 0]. A probability clipped to 1e-12
+    # before the log caps the loss at 27.6 and hides how wrong the model is.
+    scores = np.array([[0.0, 800.0, -800.0], [0.0, 400.0, -800.0]])
+    y = np.array([0, 0])
+    loss, dscores = call_quietly(
+        impl.softmax_cross_entropy, scores, y, what=f"softmax_cross_entropy({scores.tolist()})"
+    )
+    assert_close(
+        loss,
+        600.0,
+        tol=1e-14,
+        what=f"softmax_cross_entropy({scores.tolist()}, y=[0, 0]) loss (mean of 800 and 400; "
+        "work with log-probabilities, never clip p)",
+    )
+    expected = np.array([[-1.0, 1.0, 0.0], [-1.0, 1.0, 0.0]]) / 2
+    assert_close(dscores, expected, tol=1e-14, what="softmax_cross_entropy(wrong by 800) grad")
+
+
+def test_softmax_cross_entropy_keeps_a_batch_of_one_and_a_single_class(impl, assert_close):
+    # Batch of one: dscores stays (1, C). One class (torch accepts C = 1): p = 1,
+    # loss 0, gradient 0 whatever the score.
+    loss, dscores = impl.softmax_cross_entropy(np.array([[2.0, 0.0, -1.0]]), np.array([1]))
+    z = math.exp(2.0) + 1.0 + math.exp(-1.0)
+    assert_close(loss, math.log(z), tol=1e-12, what="softmax_cross_entropy([[2, 0, -1]], [1])")
+    assert_close(
+        dscores,
+        [[math.exp(2.0) / z, 1.0 / z - 1.0, math.exp(-1.0) / z]],
+        tol=1e-12,
+        what="softmax_cross_entropy([[2, 0, -1]], [1]) grad (shape (1, 3), never squeezed)",
+    )
+    loss, dscores = impl.softmax_cross_entropy(np.array([[3.0], [-7.0]]), np.array([0, 0]))
+    assert_close(loss, 0.0, tol=0, what="softmax_cross_entropy(C = 1) loss")
+    assert_close(dscores, [[0.0], [0.0]], tol=0, what="softmax_cross_entropy(C = 1) grad")
+
+
+def test_two_layer_net_loss_gradients_for_a_batch_of_one(impl, rng, num_grad, assert_close):
+    # N = 1 with reg = 0 (a falsy but valid value: exactly the data loss).
+    params, X, y = _net_case(rng)
+    X1, y1 = X[:1], y[:1]
+    loss, grads = impl.two_layer_net_loss(params, X1, y1, reg=0.0)
+    assert_close(
+        loss,
+        _net_data_loss(params, X1, y1),
+        tol=1e-12,
+        what="two_layer_net_loss(params, X (1, D), y (1,), reg=0.0) loss",
+    )
+    for name in ("W1", "b1", "W2", "b2"):
+
+        def loss_of(value, name=name):
+            return _net_data_loss({**params, name: value}, X1, y1)
+
+        assert np.shape(grads[name]) == np.shape(params[name]), (
+            f"grads[{name!r}] has shape {np.shape(grads[name])} for a batch of one, "
+            f"expected {np.shape(params[name])}"
+        )
+        assert_close(
+            grads[name],
+            num_grad(loss_of, params[name]),
+            tol=1e-7,
+            what=f"two_layer_net_loss(batch of one, reg=0.0) -> grads[{name!r}]",
+        )
+
+
+def test_gradient_check_perturbs_every_entry_of_a_3d_x(impl, rng):
+    # f = sum(x^3 + x) on x (2, 3, 4), gradient 3x^2 + 1 >= 1 (no entry near 0,
+    # so a correct gradient gives ~1e-10); a gradient wrong by 1 in the LAST
+    # entry only must still be seen (a loop over rows, or over range(len(x)),
+    # misses it).
+    x = rng.standard_normal((2, 3, 4))
+    x[-1, -1, -1] = 0.5  # gradient 1.75: wrong by 1 gives 1 / (2.75 + 1.75) = 0.22
+
+    def f(p):
+        return float(np.sum(p**3 + p))
+
+    good = 3 * x**2 + 1
+    err = impl.gradient_check(f, x, good)
+    assert err < 1e-7, f"gradient_check(sum(x^3 + x), x (2, 3, 4), 3x^2 + 1) = {err}, want < 1e-7"
+    bad = good.copy()
+    bad[-1, -1, -1] += 1.0
+    err = impl.gradient_check(f, x, bad)
+    assert err > 0.2, (
+        f"gradient_check with analytic_grad wrong by 1 at index (1, 2, 3) returned {err}, "
+        "expected 0.22: every entry of a 3-D x must be perturbed (use np.ndindex(x.shape))"
+    )
+
+
+def test_make_spiral_with_one_point_per_class_is_the_origin(impl, rng, assert_close):
+    # linspace(0, 1, 1) = [0]: the one point of each arm sits at radius 0 (a
+    # radius i / (n - 1) divides by zero here).
+    X, y = impl.make_spiral(1, 3, rng)
+    assert_close(X, np.zeros((3, 2)), tol=0, what="make_spiral(1, 3) X (radius 0)")
+    assert np.asarray(y).tolist() == [0, 1, 2], f"make_spiral(1, 3) y = {y}, expected [0, 1, 2]"
+
+
+def test_train_two_layer_net_history_has_one_entry_per_epoch_whatever_happens(impl, rng):
+    # lr = 1e200 makes the run diverge (weights overflow, losses nan): loss_history still has
+    # n_epochs entries (no early break); n_epochs = 0 gives an empty (0,) history;
+    # batch_size larger than N is one batch per epoch.
+    X, y = impl.make_spiral(10, 3, rng)
+    with np.errstate(all="ignore"):
+        _, history = impl.train_two_layer_net(
+            X, y, hidden=8, lr=1e200, n_epochs=7, batch_size=8, rng=rng
+        )
+    assert np.shape(history) == (7,), (
+        f"train_two_layer_net(lr=1e200, n_epochs=7) returned loss_history of shape "
+        f"{np.shape(history)}, expected (7,) even when the run diverges"
+    )
+    params, history = impl.train_two_layer_net(
+        X, y, hidden=8, lr=0.5, n_epochs=0, batch_size=8, rng=rng
+    )
+    assert np.shape(history) == (0,), (
+        f"train_two_layer_net(n_epochs=0) returned loss_history of shape {np.shape(history)}, "
+        "expected (0,)"
+    )
+    assert np.shape(params["W1"]) == (2, 8), "n_epochs=0 must still return initialised params"
+    _, history = impl.train_two_layer_net(
+        X, y, hidden=8, lr=0.5, n_epochs=3, batch_size=1000, rng=rng
+    )
+    assert np.shape(history) == (3,), (
+        f"train_two_layer_net(batch_size=1000 > N=30) history shape {np.shape(history)}, "
+        "expected (3,)"
+    )
+    assert np.all(np.isfinite(history)), f"history with one full batch per epoch: {history}"
 
 
 # --- every exercise leaves the caller's arrays untouched ---------------------

@@ -78,7 +78,10 @@ def relu_backward(dout: np.ndarray, cache) -> np.ndarray:
 
 
 def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray):
-    """Mean softmax cross-entropy over the batch and its gradient (p - onehot(y)) / N."""
+    """Mean softmax cross-entropy over the batch and its gradient (p - onehot(y)) / N.
+
+    N = 1 keeps dscores (1, C); C = 1 is legal (loss 0, gradient 0), as in torch.
+    """
     scores = np.asarray(scores, dtype=np.float64)
     y = np.asarray(y)
     if scores.ndim != 2 or y.shape != (scores.shape[0],):
@@ -95,6 +98,8 @@ def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray):
     # Mean, not sum, over the batch (PyTorch's reduction="mean"). Working with
     # log-probabilities avoids log(softmax) = log(0) = -inf for a very wrong
     # class, which happens with probs computed first.
+    # No clip on p: a true class behind by 800 costs exactly 800, and the loss
+    # keeps growing with the margin (a clip at 1e-12 would cap it at 27.6).
     loss = -log_probs[rows, y].mean()
     dscores = np.exp(log_probs)
     dscores[rows, y] -= 1.0
@@ -178,7 +183,10 @@ def train_two_layer_net(
     batch_size: int,
     rng: np.random.Generator,
 ):
-    """Mini-batch SGD on two_layer_net_loss; returns (params, loss_history per epoch)."""
+    """Mini-batch SGD on two_layer_net_loss; returns (params, loss_history per epoch).
+
+    loss_history always has n_epochs entries, even when the run diverges to nan.
+    """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     N, D = X.shape

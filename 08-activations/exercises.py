@@ -59,8 +59,14 @@ def sigmoid_grad(x: np.ndarray) -> np.ndarray:
     Returns:
         ndarray, same shape as x.
 
+    Must keep relative accuracy in BOTH tails: sigmoid'(40) = 4.25e-18, but
+    s (1 - s) gives exactly 0 there, because s = sigmoid(40) rounds to 1.0
+    (PyTorch's backward, which works from the output, has that absolute error
+    of 4e-18; this exercise asks for the relative accuracy float64 can give).
+
     Hint: reuse your stable sigmoid; e^{-x} / (1 + e^{-x})^2 is inf / inf at
-    x = -1000.
+    x = -1000. Since 1 - sigmoid(x) = sigmoid(-x), write s(x) s(-x): both
+    factors are accurate, and no subtraction cancels.
     """
     raise NotImplementedError
 
@@ -84,13 +90,16 @@ def tanh(x: np.ndarray) -> np.ndarray:
 def tanh_grad(x: np.ndarray) -> np.ndarray:
     """Derivative of tanh at x.
 
-        tanh'(x) = 1 - tanh(x)^2,   1 at x = 0
+        tanh'(x) = 1 - tanh(x)^2 = sech(x)^2,   1 at x = 0
 
     Args:
         x: (any shape), the input of tanh.
 
     Returns:
-        ndarray, same shape as x.
+        ndarray, same shape as x, with relative accuracy in the tails:
+        tanh'(20) = 1.7e-17, where 1 - tanh(20)^2 is exactly 0.
+
+    Hint: with z = e^{-2|x|} (never overflows), sech(x)^2 = 4 z / (1 + z)^2.
     """
     raise NotImplementedError
 
@@ -271,7 +280,10 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
         axis: the axis whose entries sum to 1.
 
     Returns:
-        ndarray, same shape as x; every slice along axis sums to 1.
+        ndarray, same shape as x; every slice along axis sums to 1. Entries
+        of -inf (masked logits) get probability exactly 0, as long as the
+        slice has one finite entry; integer x is converted to float64 first
+        (an int8 x - max can wrap around).
 
     Hint: subtract each slice's own maximum first,
     np.max(x, axis=axis, keepdims=True): the result is unchanged (shift
@@ -292,12 +304,17 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
         axis: the axis of the softmax.
 
     Returns:
-        ndarray, same shape as x, finite wherever x is finite.
+        ndarray, same shape as x, finite wherever x is finite, and accurate
+        RELATIVELY near 0: log_softmax([40, 0])[0] = -log(1 + e^{-40}) =
+        -4.25e-18, not 0 (masked -inf entries give -inf).
 
     Hint: np.log(softmax(x)) is log(0) = -inf once a probability underflows
     (try x = [-1000, 0, 1000]); the formula above never takes the log of
     anything below 1. As in softmax, m is each slice's own maximum
     (np.max(x, axis=axis, keepdims=True)), not the maximum of the whole array.
+    For the relative accuracy: the max term contributes e^0 = 1 to the sum,
+    so log(sum) = log1p(sum of the OTHER terms); take one argmax entry out
+    (np.put_along_axis) and use np.log1p.
     """
     raise NotImplementedError
 
@@ -953,6 +970,149 @@ def test_plot_activations_lines_match_closed_forms(impl, tmp_path, assert_close)
             assert x.max() >= 4.0, f"Axes '{title}', line {label}: x ends at {x.max()} < 4"
             expected = _closed_forms(title, x)[index]
             assert_close(y, expected, tol=1e-9, what=f"plot_activations: '{title}' line {label}")
+
+
+# --- tails, edges and conventions ---------------------------------------------
+# Relative accuracy where a training run's saturated units live (|x| of 20 to
+# 700), falsy-but-valid parameters (alpha = 0), masked (-inf) logits, integer
+# inputs, and batches of one.
+
+
+def _sech2_ref(x):
+    """sech(x)^2 = 4 e^{-2|x|} / (1 + e^{-2|x|})^2, entry by entry with math."""
+    return np.array([4.0 * math.exp(-2 * abs(v)) / (1 + math.exp(-2 * abs(v))) ** 2 for v in x])
+
+
+def test_sigmoid_grad_is_relatively_accurate_in_both_tails(impl, assert_close, call_quietly):
+    # sigmoid'(x) = e^{-|x|} / (1 + e^{-|x|})^2 is even. At x = 40, s(40) rounds
+    # to 1.0 and s (1 - s) returns 0 instead of 4.25e-18 (relative error 1).
+    x = np.array([-700.0, -40.0, -3.0, 3.0, 40.0, 700.0])
+    got = call_quietly(impl.sigmoid_grad, x, what=f"sigmoid_grad({x.tolist()})")
+    expected = [math.exp(-abs(v)) / (1 + math.exp(-abs(v))) ** 2 for v in x]
+    assert_close(
+        got,
+        expected,
+        tol=1e-13,
+        what=f"sigmoid_grad({x.tolist()}) (relative accuracy: write s(x) s(-x), not s (1 - s))",
+    )
+
+
+def test_tanh_grad_is_relatively_accurate_in_the_tails(impl, assert_close, call_quietly):
+    # tanh'(20) = 1.70e-17: 1 - tanh(20)^2 is exactly 0 in float64.
+    x = np.array([-300.0, -20.0, -0.5, 0.5, 20.0, 300.0])
+    got = call_quietly(impl.tanh_grad, x, what=f"tanh_grad({x.tolist()})")
+    assert_close(
+        got,
+        _sech2_ref(x),
+        tol=1e-13,
+        what=f"tanh_grad({x.tolist()}) (relative accuracy: 4 z / (1 + z)^2, z = e^-2|x|)",
+    )
+
+
+def test_log_softmax_is_relatively_accurate_near_zero(impl, assert_close):
+    # The winning class's log-probability is -log(1 + sum of the others' e^{x_j - m}):
+    # -4.25e-18 for [40, 0], not the 0 that np.log(1 + 4e-18) gives. A tie at
+    # the max contributes its own 1: [0, 0, -40] gives -log(2 + e^-40).
+    x = np.array([[40.0, 0.0, -5.0], [0.0, 0.0, -40.0], [3.0, -38.0, -45.0]])
+    expected = []
+    for row in x.tolist():
+        m = max(row)
+        others = list(row)
+        others.remove(m)  # one copy of the max contributes the 1 in log1p
+        rest = math.log1p(math.fsum(math.exp(v - m) for v in others))
+        expected.append([(v - m) - rest for v in row])
+    assert_close(
+        impl.log_softmax(x),
+        expected,
+        tol=1e-13,
+        what=f"log_softmax({x.tolist()}) (relative accuracy near 0: log1p of the others)",
+    )
+
+
+def test_softmax_gives_masked_logits_probability_zero(impl, assert_close, call_quietly):
+    # An attention mask sets logits to -inf: exp(-inf - m) = 0 exactly, without
+    # a warning, as long as the row has one finite entry (torch agrees).
+    x = np.array([[0.0, -np.inf, math.log(3.0)], [-np.inf, 2.0, -np.inf]])
+    got = call_quietly(impl.softmax, x, what="softmax([[0, -inf, ln 3], [-inf, 2, -inf]])")
+    assert_close(got, [[0.25, 0.0, 0.75], [0.0, 1.0, 0.0]], tol=1e-15, what="softmax(masked x)")
+    got = call_quietly(impl.log_softmax, x, what="log_softmax(masked x)")
+    expected = [[math.log(0.25), -np.inf, math.log(0.75)], [-np.inf, 0.0, -np.inf]]
+    assert np.array_equal(np.isneginf(got), np.isneginf(expected)), (
+        f"log_softmax([[0, -inf, ln 3], [-inf, 2, -inf]]) = {got.tolist()}: masked entries "
+        "must be -inf and the others finite"
+    )
+    finite = np.isfinite(expected)
+    assert_close(got[finite], np.asarray(expected)[finite], tol=1e-15, what="log_softmax(masked)")
+
+
+def test_softmax_converts_integer_logits_to_float(impl, assert_close, call_quietly):
+    # int8 logits [100, -100]: x - max in int8 wraps around (-100 - 100 = 56).
+    x = np.array([[100, -100]], dtype=np.int8)
+    got = call_quietly(impl.softmax, x, what="softmax(int8 [[100, -100]])")
+    e = math.exp(-200.0)
+    assert_close(got, [[1.0 / (1.0 + e), e / (1.0 + e)]], tol=1e-13, what="softmax(int8 logits)")
+    got = call_quietly(impl.log_softmax, x, what="log_softmax(int8 [[100, -100]])")
+    assert_close(got, [[-math.log1p(e), -200.0 - math.log1p(e)]], tol=1e-13, what="log_softmax")
+
+
+def test_leaky_relu_accepts_alpha_zero(impl, assert_close):
+    # alpha = 0 is falsy but valid: leaky_relu becomes ReLU (derivative 0 for x <= 0);
+    # an ``alpha or default`` would silently use the default slope.
+    x = np.array([-3.0, -0.5, 0.0, 2.0])
+    got = impl.leaky_relu(x, alpha=0.0)
+    assert_close(got, [0.0, 0.0, 0.0, 2.0], tol=0, what="leaky_relu([-3, -0.5, 0, 2], alpha=0.0)")
+
+
+def test_leaky_relu_grad_accepts_alpha_zero(impl, assert_close):
+    # alpha = 0 is falsy but valid: leaky_relu becomes ReLU (derivative 0 for x <= 0);
+    # an ``alpha or default`` would silently use the default slope.
+    x = np.array([-3.0, -0.5, 0.0, 2.0])
+    got = impl.leaky_relu_grad(x, alpha=0.0)
+    assert_close(
+        got, [0.0, 0.0, 0.0, 1.0], tol=0, what="leaky_relu_grad([-3, -0.5, 0, 2], alpha=0.0)"
+    )
+
+
+def test_elu_accepts_alpha_zero(impl, assert_close):
+    # alpha = 0 is falsy but valid: elu becomes ReLU (derivative 0 for x <= 0);
+    # an ``alpha or default`` would silently use the default slope.
+    x = np.array([-3.0, -0.5, 0.0, 2.0])
+    got = impl.elu(x, alpha=0.0)
+    assert_close(got, [0.0, 0.0, 0.0, 2.0], tol=0, what="elu([-3, -0.5, 0, 2], alpha=0.0)")
+
+
+def test_elu_grad_accepts_alpha_zero(impl, assert_close):
+    # alpha = 0 is falsy but valid: elu becomes ReLU (derivative 0 for x <= 0);
+    # an ``alpha or default`` would silently use the default slope.
+    x = np.array([-3.0, -0.5, 0.0, 2.0])
+    got = impl.elu_grad(x, alpha=0.0)
+    assert_close(got, [0.0, 0.0, 0.0, 1.0], tol=0, what="elu_grad([-3, -0.5, 0, 2], alpha=0.0)")
+
+
+def test_softmax_backward_keeps_a_batch_of_one_and_a_vector(impl, rng, num_vjp, assert_close):
+    # (1, C) stays (1, C); a 1-D (C,) s is one slice (axis=-1).
+    for shape in [(1, 4), (4,)]:
+        x = rng.standard_normal(shape)
+        s = np.exp(x - x.max(axis=-1, keepdims=True))
+        s = s / s.sum(axis=-1, keepdims=True)
+        dout = rng.standard_normal(shape)
+        got = impl.softmax_backward(dout, s)
+        assert np.shape(got) == shape, f"softmax_backward on shape {shape} returned {got.shape}"
+        expected = num_vjp(lambda z: _softmax_loop(z, -1), x, dout)
+        assert_close(got, expected, tol=1e-7, what=f"softmax_backward(dout, s) for shape {shape}")
+
+
+def test_gradient_through_depth_keeps_one_layer_and_any_rank(impl, assert_close):
+    # depth 1 gives back the one layer's derivatives, shape (1, N) unsqueezed;
+    # a (depth,) chain of one unit and a (depth, N, H) stack both work.
+    z = np.array([[0.0, 1.0, -2.0]])
+    got = impl.gradient_through_depth(lambda t: 1.0 - np.tanh(t) ** 2, z)
+    assert np.shape(got) == (1, 3), f"gradient_through_depth on (1, 3) returned {np.shape(got)}"
+    assert_close(got, 1.0 - np.tanh(z) ** 2, tol=1e-15, what="gradient_through_depth, depth 1")
+    z3 = np.full((3, 2, 2), 0.0)
+    got = impl.gradient_through_depth(lambda t: np.full(np.shape(t), 0.5), z3)
+    expected = np.array([0.5, 0.25, 0.125])[:, None, None] * np.ones((3, 2, 2))
+    assert_close(got, expected, tol=0, what="gradient_through_depth(f' = 0.5, z (3, 2, 2))")
 
 
 # --- every exercise leaves the caller's arrays untouched ---------------------

@@ -43,8 +43,12 @@ def sigmoid_grad(x: np.ndarray) -> np.ndarray:
     # is inf / inf = nan at x = -1000. Its maximum is 1/4 at x = 0.
     # Common mistake: evaluating s (1 - s) with s = x, i.e. treating the
     # argument as the sigmoid's output (backprop code often caches s).
-    s = sigmoid(x)
-    return s * (1.0 - s)
+    # 1 - s(x) = s(-x) exactly; computing it as 1 - s cancels in the positive
+    # tail: s(40) rounds to 1.0, so s (1 - s) = 0 instead of 4.25e-18 (that is
+    # what PyTorch's output-based backward returns). s(x) s(-x) multiplies two
+    # accurate factors, relatively accurate everywhere.
+    x = np.asarray(x, dtype=np.float64)
+    return sigmoid(x) * sigmoid(-x)
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
@@ -56,9 +60,12 @@ def tanh(x: np.ndarray) -> np.ndarray:
 def tanh_grad(x: np.ndarray) -> np.ndarray:
     """Derivative of tanh at x: 1 - tanh(x)^2 (= sech^2 x), 1 at x = 0."""
     # Common mistake: 1 - tanh(x) (the square forgotten), or 1 - x**2 (the
-    # output-based formula applied to the input).
-    t = np.tanh(np.asarray(x, dtype=np.float64))
-    return 1.0 - t * t
+    # output-based formula applied to the input). 1 - tanh(x)^2 is exact
+    # algebra but cancels in the tails (tanh(20) rounds to 1.0, giving 0
+    # instead of 1.7e-17). sech^2 x = 4 / (e^x + e^-x)^2 = 4 z / (1 + z)^2 with
+    # z = e^{-2|x|} <= 1: no overflow, no cancellation.
+    z = np.exp(-2.0 * np.abs(np.asarray(x, dtype=np.float64)))
+    return 4.0 * z / (1.0 + z) ** 2
 
 
 # ---------------------------------------------------------------------------
@@ -211,8 +218,18 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     # The sum is >= 1 (the max term is e^0), so the log is finite. Common
     # mistake: np.log(softmax(x)), which is log(0) = -inf as soon as a
     # probability underflows (x = [-1000, 0, 1000] gives [-inf, -inf, 0]).
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    # Relative accuracy near 0: the max term is e^0 = 1, so the sum is
+    # 1 + (the other terms) and log(sum) = log1p(others). np.log(1 + 4e-18)
+    # is log(1.0) = 0, log1p keeps the 4e-18 (log_softmax([40, 0])[0] is
+    # -4.25e-18, not 0). Only ONE argmax entry is taken out: a tied maximum
+    # still contributes its 1 to the others.
+    top = np.argmax(x, axis=axis)
+    top = np.expand_dims(top, axis)
+    m = np.take_along_axis(x, top, axis=axis)
+    shifted = x - m
+    e = np.exp(shifted)
+    np.put_along_axis(e, top, 0.0, axis=axis)
+    return shifted - np.log1p(np.sum(e, axis=axis, keepdims=True))
 
 
 def softmax_backward(dout: np.ndarray, s: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -319,6 +319,8 @@ def kl_div(p: np.ndarray, q: np.ndarray) -> float:
 
     Returns:
         float, >= 0; +inf if q_c = 0 somewhere p_c > 0 (with no warning).
+        A class with p_c = q_c = 0 contributes 0 (the convention 0 log(0/0)
+        = 0; torch's kl_div(log q, p) returns nan there, from 0 * log(0)).
 
     Raises:
         ValueError: naming both shapes, if they differ.
@@ -1005,6 +1007,95 @@ def test_focal_loss_is_stable_at_magnitude_1000(impl, assert_close, alpha, expec
 
 def test_focal_loss_rejects_broadcastable_shapes(impl):
     _assert_rejects_shapes(impl.focal_loss, "focal_loss")
+
+
+# --- edges and numerical range ------------------------------------------------
+# Losses that keep growing for a confidently wrong prediction, boundary values
+# PyTorch accepts (label_smoothing = 1, alpha = 0 or 1), batches of one never
+# squeezed, 0 log 0 where both distributions are 0, and a margin tie.
+
+
+def test_bce_with_logits_grows_linearly_for_a_confidently_wrong_logit(impl, assert_close):
+    # y = 1, z = -t: loss = t + log(1 + e^-t), no cap (a clipped probability
+    # would stop at 27.6 or 100). Relative accuracy over nine orders of magnitude.
+    t = np.array([0.5, 30.0, 1e3, 1e6])
+    for value in t:
+        got = impl.bce_with_logits(np.array([-value]), np.array([1.0]))
+        expected = value + math.log1p(math.exp(-value))
+        assert_close(got, expected, tol=1e-14, what=f"bce_with_logits(z=[-{value:g}], y=[1])")
+
+
+def test_cross_entropy_grows_linearly_when_confidently_wrong(impl, assert_close, call_quietly):
+    # True class behind by 800: -log p = [800, 0]. Without smoothing the loss is
+    # 800; with label_smoothing = 0.1 and C = 2 the target is [0.95, 0.05], loss 760.
+    logits, y = np.array([[0.0, 800.0]]), np.array([0])
+    for eps, expected in [(0.0, 800.0), (0.1, 760.0)]:
+        what = f"cross_entropy([[0, 800]], [0], label_smoothing={eps})"
+        loss, dlogits = call_quietly(impl.cross_entropy, logits, y, eps, what=what)
+        assert_close(loss, expected, tol=1e-14, what=what + " loss")
+        q0 = 1 - eps + eps / 2
+        assert_close(dlogits, [[-q0, q0]], tol=1e-14, what=what + " dlogits (shape (1, 2))")
+
+
+def test_cross_entropy_accepts_label_smoothing_one(impl, assert_close):
+    # eps = 1 (torch accepts it): the target is uniform whatever y is, so the
+    # loss is the mean over classes of -log p and dlogits = (p - 1/C) / N.
+    logits = np.array([[1.0, 2.0, 4.0], [0.0, 0.0, 3.0]])
+    loss, dlogits = impl.cross_entropy(logits, np.array([0, 2]), label_smoothing=1.0)
+    lse = np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    log_p = logits - lse
+    assert_close(loss, -log_p.mean(), tol=1e-13, what="cross_entropy(label_smoothing=1.0) loss")
+    assert_close(
+        dlogits,
+        (np.exp(log_p) - 1.0 / 3.0) / 2,
+        tol=1e-13,
+        what="cross_entropy(label_smoothing=1.0) dlogits",
+    )
+
+
+def test_focal_loss_accepts_alpha_zero_and_one(impl, assert_close):
+    # alpha = 0 is falsy but is not None: positives get weight 0, negatives 1.
+    # ``if alpha:`` treats it as no weighting at all. alpha = 1: only positives.
+    z = np.array([0.3, -1.2, 2.0, -0.4])
+    y = np.array([1.0, 0.0, 0.0, 1.0])
+    ce = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
+    p = 1 / (1 + np.exp(-z))
+    mod = (y * (1 - p) + (1 - y) * p) ** 2 * ce
+    for alpha, w in [(0.0, 1 - y), (1.0, y)]:
+        got = impl.focal_loss(z, y, gamma=2.0, alpha=alpha)
+        assert_close(got, np.mean(w * mod), tol=1e-13, what=f"focal_loss(gamma=2, alpha={alpha})")
+
+
+def test_kl_div_ignores_classes_where_both_p_and_q_are_zero(impl, assert_close, call_quietly):
+    # A class with p = q = 0 contributes 0 log(0 / 0) = 0: no nan, no warning.
+    p = np.array([[0.5, 0.0, 0.5], [0.0, 1.0, 0.0]])
+    q = np.array([[0.25, 0.0, 0.75], [0.0, 1.0, 0.0]])
+    what = "kl_div(p, q) with p = q = 0 in some classes"
+    got = call_quietly(impl.kl_div, p, q, what=what)
+    expected = (0.5 * math.log(2.0) + 0.5 * math.log(0.5 / 0.75) + 0.0) / 2
+    assert_close(got, expected, tol=1e-13, what=what)
+
+
+def test_kl_div_of_a_batch_of_one_is_its_row_sum(impl, assert_close):
+    # (1, C) is a batch of one distribution: the mean over one row is its sum.
+    p, q = np.array([[0.2, 0.8]]), np.array([[0.5, 0.5]])
+    expected = 0.2 * math.log(0.4) + 0.8 * math.log(1.6)
+    assert_close(impl.kl_div(p, q), expected, tol=1e-13, what="kl_div(p (1, 2), q (1, 2))")
+
+
+def test_hinge_loss_counts_a_tied_score_as_a_full_margin_violation(impl, assert_close):
+    # Scores tied with the true class violate the margin by exactly 1; a margin
+    # of exactly 0 (score 1 below the true class) contributes no loss and, by
+    # PyTorch's convention, no gradient. Batch of one: dscores stays (1, C).
+    scores = np.array([[2.0, 2.0, 1.0, 0.0]])
+    loss, dscores = impl.hinge_loss(scores, np.array([0]))
+    assert_close(loss, 1.0, tol=1e-15, what="hinge_loss([[2, 2, 1, 0]], [0]) loss")
+    assert_close(
+        dscores,
+        [[-1.0, 1.0, 0.0, 0.0]],
+        tol=1e-15,
+        what="hinge_loss([[2, 2, 1, 0]], [0]) dscores (tie: +1; margin exactly 0: 0)",
+    )
 
 
 # --- every exercise leaves the caller's arrays untouched ---------------------

@@ -240,7 +240,11 @@ def hinge_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
 
 
 def kl_div(p: np.ndarray, q: np.ndarray) -> float:
-    """KL(p || q) over the last axis, averaged over any leading axes."""
+    """KL(p || q) over the last axis, averaged over any leading axes.
+
+    Classes with p = 0 contribute 0, also where q = 0 too (0 log(0/0) = 0; torch
+    gives nan there). q = 0 where p > 0 gives +inf, without a warning.
+    """
     p, q = _pair("kl_div", p, q, "p", "q")
     # 0 log 0 = 0: where p = 0 the term is 0 whatever q is. np.where would
     # still evaluate log(0) on the masked entries (and warn), so both logs
