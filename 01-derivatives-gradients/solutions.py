@@ -108,6 +108,72 @@ def plot_descent_path(f: Callable[[np.ndarray], float], trajectory: np.ndarray, 
     return fig
 
 
+def gradient_check(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    analytic_grad: np.ndarray,
+    h: float = 1e-5,
+) -> float:
+    """Largest relative error between analytic_grad and the central-difference gradient at x."""
+    point = np.array(x, dtype=np.float64)
+    analytic = np.asarray(analytic_grad, dtype=np.float64)
+    if analytic.shape != point.shape:
+        # Common mistake: subtracting first. A (D, 1) gradient minus a (D,)
+        # one broadcasts to (D, D), and the "error" then means nothing.
+        raise ValueError(
+            f"gradient_check: analytic_grad has shape {analytic.shape}, x has shape {point.shape}"
+        )
+    numeric = numerical_gradient(f, point, h)
+    # Relative, not absolute: |a - n| alone calls a 10%-wrong gradient of
+    # size 1e-9 "accurate to 1e-10". The sum |a| + |n| (CS231n) and the floor
+    # 1e-8 keep 0/0 out when both entries are exactly zero.
+    ratio = np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) + np.abs(numeric))
+    # The max, not the mean: a single wrong entry (one bias, one corner of a
+    # kernel) is a bug, and the mean over a million entries would hide it.
+    return float(np.max(ratio, initial=0.0))
+
+
+def least_squares_loss_grad(X: np.ndarray, y: np.ndarray, w: np.ndarray, reg: float = 0.0):
+    """1/(2N) ||X w - y||^2 + reg/2 ||w||^2 and its gradient X^T (X w - y) / N + reg w."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    n = X.shape[0]
+    residual = X @ w - y  # (N,)
+    loss = 0.5 * (residual @ residual) / n + 0.5 * reg * (w @ w)
+    # dL = (1/N) r . dr = (1/N) r . (X dw) = (X^T r / N) . dw, so the gradient
+    # is X^T r / N, shape (D,). Common mistakes: X @ r (wrong shape unless
+    # X is square, and wrong values even then), dropping the 1/N (the step
+    # size then depends on the batch size), and the sign of y - X w.
+    grad = X.T @ residual / n + reg * w
+    return float(loss), grad
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function that exponentiates only non-positive numbers."""
+    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def logistic_loss_grad(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float):
+    """Mean BCE-with-logits of sigmoid(X w + b) against y, and its gradients."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    n = X.shape[0]
+    z = X @ w + b  # (N,)
+    # -[y log s + (1 - y) log(1 - s)] = log(1 + e^z) - y z
+    #                                = max(z, 0) - y z + log1p(e^{-|z|}).
+    # log1p matters at the confident end: for z = 40 and y = 1 the loss is
+    # log(1 + e^-40) ~ 4.2e-18, and log(1.0 + 4.2e-18) rounds to exactly 0.
+    loss = np.mean(np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z))))
+    # dl/dz = s(z) - y: the sigmoid's derivative s(1 - s) cancels the 1/s and
+    # 1/(1 - s) of the two logs. The gradient never saturates for a wrong
+    # prediction (it tends to -1 or +1), unlike the squared error on s(z).
+    dz = (_sigmoid(z) - y) / n
+    return float(loss), X.T @ dz, float(np.sum(dz))
+
+
 if __name__ == "__main__":
     import sys
     from pathlib import Path

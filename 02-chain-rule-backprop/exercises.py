@@ -251,7 +251,8 @@ def two_path_gradient(x):
         x: a float, or an ndarray of any shape (then element-wise).
 
     Returns:
-        (f, df_dx): floats for a scalar x, else ndarrays of x's shape.
+        (f, df_dx): floats for a scalar x (a Python number or a 0-d array),
+        else ndarrays of x's shape (a shape (1,) stays (1,)).
 
     Hint: name the intermediates (s = x * x, ...), compute df/ds as the sum
     over the consumers of s, then df/dx as the sum over the paths out of x.
@@ -722,6 +723,156 @@ def test_two_path_gradient_is_elementwise_on_arrays(impl, rng, num_vjp, assert_c
     dout = rng.standard_normal(x.shape)
     expected = num_vjp(lambda p: np.sin(p) * p**2 + np.exp(p**2), x, dout)
     assert_close(df * dout, expected, tol=1e-8, what="df_dx * dout of two_path_gradient(x (2, 3))")
+
+
+# --- every operation accumulates on a reused node; tails; edges -------------
+
+# Each expression uses a in two places, one of them through the operation
+# named first. Reverse topological order runs the outer consumer's backward
+# first and the named operation's backward after it, so an `=` in that
+# operation's closure overwrites the contribution already in a.grad.
+_REUSE_EVERY_OP = [
+    ("a ** 2 * a", lambda a: a**2 * a, lambda x: x**2 * x),
+    ("a ** 0.5 + a ** 2", lambda a: a**0.5 + a**2, lambda x: x**0.5 + x**2),
+    ("a.exp() * a", lambda a: a.exp() * a, lambda x: np.exp(x) * x),
+    ("a.log() * a", lambda a: a.log() * a, lambda x: np.log(x) * x),
+    ("a.tanh() * a", lambda a: a.tanh() * a, lambda x: np.tanh(x) * x),
+    ("a.relu() * a", lambda a: a.relu() * a, lambda x: max(x, 0.0) * x),
+    ("a.sigmoid() * a", lambda a: a.sigmoid() * a, lambda x: _np_sigmoid(x) * x),
+    ("-a * a", lambda a: -a * a, lambda x: -x * x),
+    ("(2 + a) * a", lambda a: (2 + a) * a, lambda x: (2 + x) * x),
+    ("(a + 2.5) * a", lambda a: (a + 2.5) * a, lambda x: (x + 2.5) * x),
+    ("(2 - a) * a", lambda a: (2 - a) * a, lambda x: (2 - x) * x),
+    ("(a - 2) * a", lambda a: (a - 2) * a, lambda x: (x - 2) * x),
+    ("(3 * a) * a", lambda a: (3 * a) * a, lambda x: (3 * x) * x),
+    ("(a * 3) * a", lambda a: (a * 3) * a, lambda x: (x * 3) * x),
+    ("(1 / a) * a ** 3", lambda a: (1 / a) * a**3, lambda x: (1 / x) * x**3),
+    ("(a / 4) * a", lambda a: (a / 4) * a, lambda x: (x / 4) * x),
+    ("a / (a + 1)", lambda a: a / (a + 1), lambda x: x / (x + 1)),
+    ("t = a.tanh(); t * t + t", lambda a: (lambda t: t * t + t)(a.tanh()), None),
+    ("e = a.exp(); e * e - e", lambda a: (lambda e: e * e - e)(a.exp()), None),
+    ("s = a.sigmoid(); s * (1 - s)", lambda a: (lambda s: s * (1 - s))(a.sigmoid()), None),
+    ("g = a.log(); g * g / g ** 3", lambda a: (lambda g: g * g / g**3)(a.log()), None),
+    ("r = a.relu(); r * r + 2 * r", lambda a: (lambda r: r * r + 2 * r)(a.relu()), None),
+]
+_REUSE_FLOAT = {
+    "t = a.tanh(); t * t + t": lambda x: np.tanh(x) ** 2 + np.tanh(x),
+    "e = a.exp(); e * e - e": lambda x: np.exp(x) ** 2 - np.exp(x),
+    "s = a.sigmoid(); s * (1 - s)": lambda x: _np_sigmoid(x) * (1 - _np_sigmoid(x)),
+    "g = a.log(); g * g / g ** 3": lambda x: 1.0 / np.log(x),
+    "r = a.relu(); r * r + 2 * r": lambda x: max(x, 0.0) ** 2 + 2 * max(x, 0.0),
+}
+
+
+@pytest.mark.parametrize(
+    ("label", "op", "ref"), _REUSE_EVERY_OP, ids=[r[0] for r in _REUSE_EVERY_OP]
+)
+def test_value_every_operation_accumulates_on_a_reused_node(
+    impl, num_grad, assert_close, label, op, ref
+):
+    ref = ref or _REUSE_FLOAT[label]
+    x0 = 1.6  # positive: log and ** 0.5 are defined, relu passes
+    a = impl.Value(x0)
+    out = op(a)
+    assert_close(out.data, ref(x0), tol=1e-12, what=f"({label}).data with a = {x0}")
+    out.backward()
+    expected = num_grad(lambda p: ref(p[0]), np.array([x0]))[0]
+    assert_close(a.grad, expected, tol=1e-8, what=f"a.grad after ({label}).backward(), a = {x0}")
+
+
+def test_value_leaf_used_by_two_separate_unary_operations_gets_both(impl, assert_close):
+    # a feeds exp and tanh directly: both closures add to a.grad.
+    x0 = 0.3
+    a = impl.Value(x0)
+    (a.exp() + a.tanh() + a.sigmoid() + a.relu() + (a + 1).log()).backward()
+    s = 1.0 / (1.0 + math.exp(-x0))
+    expected = math.exp(x0) + (1 - math.tanh(x0) ** 2) + s * (1 - s) + 1.0 + 1 / (x0 + 1)
+    assert_close(a.grad, expected, tol=1e-12, what="a.grad for exp + tanh + sigmoid + relu + log")
+
+
+@pytest.mark.parametrize("x0", [-40.0, -700.0])
+def test_value_sigmoid_keeps_relative_precision_in_the_negative_tail(impl, assert_close, x0):
+    # sigmoid(-40) = 4.2e-18: computing it as 1 - sigmoid(40) (or
+    # 1 - 1 / (1 + e^x)) gives exactly 0. The gradient s (1 - s) is then 0 too.
+    x = impl.Value(x0)
+    out = x.sigmoid()
+    out.backward()
+    s = math.exp(x0) / (1.0 + math.exp(x0))
+    assert_close(out.data, s, tol=1e-12, what=f"Value({x0}).sigmoid().data")
+    assert_close(x.grad, s * (1.0 - s), tol=1e-12, what=f"x.grad after Value({x0}).sigmoid()")
+
+
+@pytest.mark.parametrize("x0", [1e-9, -3e-6])
+def test_value_tanh_keeps_relative_precision_near_zero(impl, assert_close, x0):
+    # tanh(x) = x - x^3/3 + ... : (e^2x - 1) / (e^2x + 1) loses about
+    # half the digits near 0 (e^2x - 1 cancels).
+    x = impl.Value(x0)
+    out = x.tanh()
+    out.backward()
+    assert_close(out.data, x0 - x0**3 / 3, tol=1e-12, what=f"Value({x0}).tanh().data")
+    assert_close(x.grad, 1.0 - x0**2, tol=1e-12, what=f"x.grad after Value({x0}).tanh()")
+
+
+@pytest.mark.parametrize("x0", [-700.0, 700.0])
+def test_value_exp_keeps_relative_precision_in_both_tails(impl, assert_close, x0):
+    x = impl.Value(x0)
+    out = x.exp()
+    out.backward()
+    assert_close(out.data, math.exp(x0), tol=1e-14, what=f"Value({x0}).exp().data")
+    assert_close(x.grad, math.exp(x0), tol=1e-14, what=f"x.grad after Value({x0}).exp()")
+
+
+def test_topological_order_of_a_single_leaf_is_the_leaf(impl):
+    leaf = impl.Value(1.5)
+    order = list(impl.topological_order(leaf))
+    assert [id(v) for v in order] == [id(leaf)], (
+        f"topological_order(leaf) returned {len(order)} nodes, expected [leaf]"
+    )
+
+
+def test_value_backward_on_a_leaf_sets_its_grad_to_one(impl):
+    leaf = impl.Value(1.5)
+    leaf.backward()
+    assert leaf.grad == 1.0, f"Value(1.5).backward() left grad {leaf.grad!r}, expected 1.0"
+
+
+def test_neuron_forward_backward_keeps_relative_precision_in_the_negative_tail(impl, assert_close):
+    # z = -40: y = 4.2e-18 and dy/dz = y (1 - y). 1 - 1 / (1 + e^z) gives 0.
+    x, w = np.array([2.0, -1.0]), np.array([-10.0, 20.0])  # w . x = -40
+    y, dy_dw, dy_db, dy_dx = impl.neuron_forward_backward(x, w, 0.0)
+    s = math.exp(-40.0) / (1.0 + math.exp(-40.0))
+    d = s * (1.0 - s)
+    what = "neuron_forward_backward(x, w, 0) with w . x = -40"
+    assert_close(y, s, tol=1e-12, what=f"y of {what}")
+    assert_close(dy_dw, d * x, tol=1e-12, what=f"dy_dw of {what}")
+    assert_close(dy_db, d, tol=1e-12, what=f"dy_db of {what}")
+    assert_close(dy_dx, d * w, tol=1e-12, what=f"dy_dx of {what}")
+
+
+def test_neuron_forward_backward_with_one_input_keeps_vector_shapes(impl, assert_close):
+    # n = 1 and b = 0 (falsy but valid): z = -0.5 * 2 = -1; nothing squeezed.
+    y, dy_dw, dy_db, dy_dx = impl.neuron_forward_backward(np.array([2.0]), np.array([-0.5]), 0.0)
+    s = 1.0 / (1.0 + math.exp(1.0))
+    assert_close(y, s, tol=1e-12, what="y of neuron_forward_backward([2], [-0.5], 0)")
+    assert_close(dy_dw, [2.0 * s * (1 - s)], tol=1e-12, what="dy_dw for n = 1")
+    assert_close(dy_dx, [-0.5 * s * (1 - s)], tol=1e-12, what="dy_dx for n = 1")
+    assert_close(dy_db, s * (1 - s), tol=1e-12, what="dy_db for n = 1")
+
+
+def test_two_path_gradient_treats_a_0d_array_as_a_scalar(impl, assert_close):
+    f, df = impl.two_path_gradient(np.array(1.0))
+    for name, got in (("f", f), ("df_dx", df)):
+        assert isinstance(got, float), (
+            f"{name} of two_path_gradient(np.array(1.0)) is {type(got).__name__}, expected float"
+        )
+    assert_close(df, math.cos(1) + 2 * math.sin(1) + 2 * math.e, tol=1e-12, what="df_dx at 1")
+
+
+def test_two_path_gradient_keeps_a_length_one_array(impl, assert_close):
+    f, df = impl.two_path_gradient(np.array([0.0]))
+    # At 0: f = 0 + e^0 = 1 and every term of df/dx carries a factor x: 0.
+    assert_close(f, [1.0], tol=0, what="f of two_path_gradient(np.array([0.0]))")
+    assert_close(df, [0.0], tol=0, what="df_dx of two_path_gradient(np.array([0.0]))")
 
 
 # --- every exercise leaves the caller's arrays untouched ---------------------

@@ -260,7 +260,7 @@ def neuron_forward_backward(x: np.ndarray, w: np.ndarray, b: float):
 
 
 def two_path_gradient(x):
-    """f(x) = sin(x) x^2 + exp(x^2) and df/dx by the multivariate chain rule."""
+    """f(x) = sin(x) x^2 + exp(x^2) and df/dx; floats for a scalar or 0-d x."""
     x_arr = np.asarray(x, dtype=np.float64)
     # Name the intermediate that feeds two consumers: s = x^2 goes into the
     # product and into the exponential, and x itself also feeds sin.

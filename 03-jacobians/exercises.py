@@ -295,6 +295,76 @@ def max_stable_learning_rate(hessian: np.ndarray) -> float:
     raise NotImplementedError
 
 
+def hessian_vector_product(
+    grad_fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray, v: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
+    """H v at x from two gradient evaluations, without forming the Hessian H.
+
+    The gradient's directional derivative along v is H v (the Hessian is the
+    Jacobian of the gradient), so a central difference of gradients gives it:
+
+        u = v / ||v||
+        H v ~= ||v|| * (grad_fn(x + h u) - grad_fn(x - h u)) / (2 h)
+
+    The step is taken along the UNIT vector u and the result scaled back by
+    ||v||: the accuracy then does not depend on how long v is (a v of length
+    1e6 would otherwise step 10 units away from x). Exact, up to rounding, for
+    a quadratic f; O(h^2) otherwise. Cost: two gradients, O(n) memory.
+
+    Args:
+        grad_fn: the gradient of f: (n,) -> (n,).
+        x: (n,) the point; must not be modified.
+        v: (n,) the vector; must not be modified.
+        h: the step along u (use it as given).
+
+    Returns:
+        ndarray (n,), float64. For v = 0, exactly zeros (H 0 = 0), with no
+        division by zero.
+
+    Hint: normalise first, handle ||v|| == 0 before dividing, and evaluate
+    grad_fn at fresh arrays x + h * u and x - h * u (not by editing x).
+    """
+    raise NotImplementedError
+
+
+def top_hessian_eigenvalue(
+    hvp: Callable[[np.ndarray], np.ndarray], v0: np.ndarray, n_iters: int = 100
+):
+    """Power iteration on Hessian-vector products: the dominant eigenvalue of H.
+
+        v = v0 / ||v0||
+        repeat n_iters times:   w = hvp(v);  v = w / ||w||
+        eigenvalue = v . hvp(v)          (the Rayleigh quotient, one more call)
+
+    It converges to the eigenvalue of LARGEST ABSOLUTE VALUE, with its sign (a
+    Hessian at a saddle can have a dominant negative eigenvalue: report it as
+    negative, which ||H v|| would not), at the rate |lambda_2 / lambda_1| per
+    step for the vector and its square for the Rayleigh quotient. The
+    iteration count is exact: n_iters normalised products, then one more call
+    for the Rayleigh quotient (n_iters + 1 calls of hvp in all).
+
+    Args:
+        hvp: v -> H v for a symmetric H of shape (n, n), e.g. built with
+            hessian_vector_product, or an exact product such as
+            lambda v: X.T @ (s * (X @ v)) / N.
+        v0: (n,) the start; nonzero; must not be modified.
+        n_iters: the number of power-iteration steps (0 is allowed: the
+            Rayleigh quotient of v0).
+
+    Returns:
+        (eigenvalue, v): eigenvalue a Python float, v an ndarray (n,) of unit
+        norm. If some H v is exactly 0 (v in the null space of H, or H = 0),
+        stop there and return (0.0, v): v is an eigenvector with eigenvalue 0.
+
+    Raises:
+        ValueError: if v0 is the zero vector.
+
+    Hint: normalise at EVERY step: without it ||H^k v0|| over- or
+    underflows after a few hundred steps when |lambda| is far from 1.
+    """
+    raise NotImplementedError
+
+
 # ---------------------------------------------------------------------------
 # Tests: `python exercises.py` here, or `pytest` at the project root.
 # ---------------------------------------------------------------------------
@@ -864,6 +934,306 @@ def test_max_stable_learning_rate_rejects_no_positive_curvature(impl):
         impl.max_stable_learning_rate(np.diag([-1.0, -2.0]))
 
 
+# --- edges of the first exercises: one-element shapes, ranks, scales ----------
+
+
+def test_numerical_jacobian_of_a_one_input_scalar_function_is_1_by_1(impl, assert_close):
+    got = impl.numerical_jacobian(lambda p: np.sin(p[0]), np.array([0.3]))
+    assert_close(got, [[np.cos(0.3)]], tol=1e-9, what="numerical_jacobian(sin(x0), [0.3])")
+
+
+def test_softmax_jacobian_of_one_logit_is_zero(impl, assert_close):
+    # softmax of one logit is the constant 1: its Jacobian is [[0]].
+    got = impl.softmax_jacobian(np.array([3.7]))
+    assert_close(got, [[0.0]], tol=0, what="softmax_jacobian([3.7])")
+
+
+def test_softmax_jacobian_keeps_relative_precision_of_a_tiny_probability(impl, assert_close):
+    # z = (0, -40): s_1 = e^-40 / (1 + e^-40) ~ 4.2e-18 and J[1, 1] = s_1 (1 - s_1).
+    # A softmax computed as 1 - (other probabilities) returns s_1 = 0.
+    got = impl.softmax_jacobian(np.array([0.0, -40.0]))
+    s1 = np.exp(-40.0) / (1.0 + np.exp(-40.0))
+    assert_close(got[1, 1], s1 * (1 - s1), tol=1e-12, what="softmax_jacobian([0, -40])[1, 1]")
+    assert_close(got[0, 1], -s1 * (1 - s1), tol=1e-12, what="softmax_jacobian([0, -40])[0, 1]")
+
+
+def test_elementwise_jacobian_of_one_element_is_1_by_1(impl, assert_close):
+    got = impl.elementwise_jacobian(np.cos, np.array([0.5]))
+    assert_close(got, [[np.cos(0.5)]], tol=0, what="elementwise_jacobian(cos, [0.5])")
+
+
+@pytest.mark.parametrize("shape", [(3, 1), (1, 4)])
+def test_linear_jacobian_of_a_single_row_or_column(impl, rng, assert_close, shape):
+    W = rng.standard_normal(shape)
+    got = impl.linear_jacobian(W)
+    assert_close(got, W.T, tol=0, what=f"linear_jacobian(W {shape})")
+
+
+def test_vjp_and_jvp_with_a_single_output_row(impl, rng, assert_close):
+    # m = 1: J (1, n) is a gradient row. vjp with v (1,) scales it; jvp is a dot product.
+    J = rng.standard_normal((1, 4))
+    u = rng.standard_normal(4)
+    assert_close(impl.vjp(J, np.array([2.0])), 2.0 * J[0], tol=1e-12, what="vjp(J (1, 4), [2])")
+    assert_close(impl.jvp(J, u), [J[0] @ u], tol=1e-12, what="jvp(J (1, 4), u (4,))")
+
+
+def test_numerical_hessian_of_a_one_dimensional_function(impl, assert_close):
+    # f = x^4 at 1: f'' = 12; the central second difference is 12 + 2 h^2 exactly.
+    h = 1e-2
+    got = impl.numerical_hessian(lambda p: p[0] ** 4, np.array([1.0]), h=h)
+    assert_close(got, [[12.0 + 2 * h**2]], tol=1e-9, what=f"numerical_hessian(x^4, [1], h={h})")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(2.0, "minimum"), (-0.5, "maximum"), (0.0, "degenerate")]
+)
+def test_classify_critical_point_of_a_1_by_1_hessian(impl, value, expected):
+    got = impl.classify_critical_point(np.array([[value]]))
+    assert got == expected, f"classify_critical_point([[{value}]]) = {got!r}, expected {expected!r}"
+
+
+def test_classify_critical_point_scale_free_over_wide_magnitudes(impl):
+    # The smaller curvature is 1e-16 of the larger, below the relative
+    # threshold 1e-6: "degenerate", whatever the overall scale. An absolute
+    # threshold calls H a minimum and 1e-20 * H degenerate.
+    H = np.diag([1e-8, 1e8])
+    a, b = impl.classify_critical_point(H), impl.classify_critical_point(1e-20 * H)
+    assert a == b == "degenerate", (
+        f"classify_critical_point(diag(1e-8, 1e8)) = {a!r} and of 1e-20 times it = {b!r}; "
+        "expected 'degenerate' for both (1e-8 <= 1e-6 * 1e8)"
+    )
+
+
+def test_newton_step_uses_the_hessian_as_given(impl, assert_close):
+    # A non-symmetric matrix (e.g. a finite-difference Hessian before
+    # symmetrising) is solved as given: H d = g with H = [[2, 1], [0, 4]],
+    # g = (4, 8): d = (1, 2), x - d = (-1, -2) from x = 0.
+    H = np.array([[2.0, 1.0], [0.0, 4.0]])
+    got = impl.newton_step(np.array([4.0, 8.0]), H, np.zeros(2))
+    assert_close(got, [-1.0, -2.0], tol=1e-12, what="newton_step(g=[4, 8], H=[[2, 1], [0, 4]], 0)")
+
+
+def test_newton_step_in_one_dimension(impl, assert_close):
+    # x - g / f'' = 3 - 6 / 2 = 0.
+    got = impl.newton_step(np.array([6.0]), np.array([[2.0]]), np.array([3.0]))
+    assert_close(got, [0.0], tol=0, what="newton_step([6], [[2]], [3])")
+
+
+@pytest.mark.parametrize("shape", [(5,), (1, 5), (2, 3, 4)], ids=["1-D", "batch of one", "3-D"])
+def test_softmax_vjp_handles_every_leading_shape(impl, rng, assert_close, shape):
+    # Reference: build each row's Jacobian diag(s) - s s^T explicitly, in a loop.
+    z = rng.standard_normal(shape)
+    dout = rng.standard_normal(shape)
+    z2, d2 = z.reshape(-1, shape[-1]), dout.reshape(-1, shape[-1])
+    rows = []
+    for zr, dr in zip(z2, d2, strict=True):
+        s = np.exp(zr - zr.max()) / np.exp(zr - zr.max()).sum()
+        rows.append((np.diag(s) - np.outer(s, s)).T @ dr)
+    expected = np.array(rows).reshape(shape)
+    assert_close(impl.softmax_vjp(z, dout), expected, tol=1e-12, what=f"softmax_vjp(z {shape})")
+
+
+def test_max_stable_learning_rate_over_widely_spread_curvatures(impl, assert_close):
+    got = impl.max_stable_learning_rate(np.diag([1e-8, 3.0, 1e8]))
+    assert_close(got, 2e-8, tol=1e-12, what="max_stable_learning_rate(diag(1e-8, 3, 1e8))")
+
+
+def test_max_stable_learning_rate_uses_the_symmetric_part(impl, assert_close):
+    # [[1, 4], [0, 1]] has eigenvalues 1, 1 but its symmetric part
+    # [[1, 2], [2, 1]] has 3 and -1: the quadratic form sees 3, so the limit is 2/3.
+    got = impl.max_stable_learning_rate(np.array([[1.0, 4.0], [0.0, 1.0]]))
+    assert_close(got, 2.0 / 3.0, tol=1e-12, what="max_stable_learning_rate([[1, 4], [0, 1]])")
+
+
+# --- hessian_vector_product ------------------------------------------------------
+
+
+def _cos_sum(A):
+    """f(x) = sum(cos(A x)): gradient and exact Hessian-vector product."""
+
+    def f(x):
+        return float(np.sum(np.cos(A @ x)))
+
+    def grad(x):
+        return -A.T @ np.sin(A @ x)
+
+    def hvp(x, v):
+        return -A.T @ (np.cos(A @ x) * (A @ v))
+
+    return f, grad, hvp
+
+
+def test_hessian_vector_product_matches_the_exact_product(impl, rng, assert_close):
+    A = rng.standard_normal((6, 4))
+    _, grad, hvp = _cos_sum(A)
+    x, v = rng.standard_normal(4), rng.standard_normal(4)
+    got = impl.hessian_vector_product(grad, x, v)
+    assert_close(got, hvp(x, v), tol=1e-8, what="hessian_vector_product(grad sum(cos(A x)), x, v)")
+
+
+def test_hessian_vector_product_is_exact_on_a_quadratic(impl, rng, assert_close):
+    # f = 0.5 x^T H x - b^T x: the gradient is linear, so the difference is exact.
+    M = rng.standard_normal((5, 5))
+    H = M @ M.T
+    b = rng.standard_normal(5)
+    x, v = rng.standard_normal(5), rng.standard_normal(5)
+    got = impl.hessian_vector_product(lambda p: H @ p - b, x, v)
+    assert_close(got, H @ v, tol=1e-9, what="hessian_vector_product on a quadratic, H (5, 5)")
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1e6], ids=["|v| = 1e-9", "|v| = 1e6"])
+def test_hessian_vector_product_steps_along_the_unit_vector(impl, rng, assert_close, scale):
+    # Stepping x + h v with |v| = 1e6 moves 10 units (the central difference
+    # then sees the whole cosine, not its curvature); |v| = 1e-9 steps 1e-14
+    # and drowns in rounding. Stepping along v / |v| keeps both accurate.
+    A = rng.standard_normal((6, 4))
+    _, grad, hvp = _cos_sum(A)
+    x = rng.standard_normal(4)
+    v = scale * rng.standard_normal(4)
+    got = impl.hessian_vector_product(grad, x, v)
+    assert_close(got, hvp(x, v), tol=1e-7, what=f"hessian_vector_product(grad, x, v), |v|~{scale}")
+
+
+def test_hessian_vector_product_uses_the_given_step(impl, assert_close):
+    # f = sum(x^4) / 4, gradient x^3: the central difference along the unit
+    # vector u = e_0 is ((x0 + h)^3 - (x0 - h)^3) / (2h) = 3 x0^2 + h^2 exactly.
+    h = 1e-2
+    got = impl.hessian_vector_product(lambda p: p**3, np.array([1.0, 2.0]), np.array([1.0, 0.0]), h)
+    assert_close(got, [3.0 + h**2, 0.0], tol=1e-10, what=f"hessian_vector_product(x^3, h={h})")
+
+
+def test_hessian_vector_product_of_the_zero_vector_is_zero(impl, call_quietly):
+    got = call_quietly(
+        impl.hessian_vector_product,
+        lambda p: p**3,
+        np.array([1.0, 2.0]),
+        np.zeros(2),
+        what="hessian_vector_product(grad, x, v=0)",
+    )
+    assert np.array_equal(got, [0.0, 0.0]), (
+        f"hessian_vector_product(..., v=0) = {got!r}, expected 0"
+    )
+
+
+def test_hessian_vector_product_is_linear_in_v(impl, rng, assert_close):
+    A = rng.standard_normal((6, 4))
+    _, grad, _ = _cos_sum(A)
+    x, v = rng.standard_normal(4), rng.standard_normal(4)
+    one = impl.hessian_vector_product(grad, x, v)
+    three = impl.hessian_vector_product(grad, x, -3.0 * v)
+    assert_close(three, -3.0 * one, tol=1e-9, what="hessian_vector_product(grad, x, -3 v) / -3")
+
+
+# --- top_hessian_eigenvalue -------------------------------------------------------
+
+
+def test_top_hessian_eigenvalue_matches_eigvalsh_for_logistic_regression(impl, rng, assert_close):
+    # The exact HVP of mean logistic loss: H v = X^T (s (1 - s) * (X v)) / N,
+    # never forming H; the answer is checked against the explicit H.
+    N, D = 40, 5
+    X = rng.standard_normal((N, D)) * np.array([3.0, 1.0, 1.0, 0.5, 0.2])
+    p = 1.0 / (1.0 + np.exp(-(X @ rng.standard_normal(D))))
+    S = p * (1 - p)
+    H = X.T @ (S[:, None] * X) / N
+    lam, vec = impl.top_hessian_eigenvalue(lambda v: X.T @ (S * (X @ v)) / N, np.ones(D), 200)
+    evals, evecs = np.linalg.eigh(H)
+    assert_close(lam, evals[-1], tol=1e-10, what="top_hessian_eigenvalue(logistic HVP) eigenvalue")
+    assert_close(abs(vec @ evecs[:, -1]), 1.0, tol=1e-8, what="|v . top eigenvector of H|")
+    assert_close(np.linalg.norm(vec), 1.0, tol=1e-12, what="||v|| returned")
+
+
+def test_top_hessian_eigenvalue_runs_exactly_n_iters_steps(impl, assert_close):
+    # H = diag(3, 1), v0 = (1, 1): after k steps v ~ (3^k, 1) and the Rayleigh
+    # quotient is (3 * 9^k + 1) / (9^k + 1): 244 / 82 for k = 2, 2 for k = 0.
+    H = np.diag([3.0, 1.0])
+    lam2, _ = impl.top_hessian_eigenvalue(lambda v: H @ v, np.array([1.0, 1.0]), 2)
+    assert_close(
+        lam2, 244.0 / 82.0, tol=1e-12, what="top_hessian_eigenvalue(diag(3, 1), n_iters=2)"
+    )
+    lam0, v0 = impl.top_hessian_eigenvalue(lambda v: H @ v, np.array([1.0, 1.0]), 0)
+    assert_close(lam0, 2.0, tol=1e-12, what="top_hessian_eigenvalue(diag(3, 1), n_iters=0)")
+    assert_close(v0, [2**-0.5, 2**-0.5], tol=1e-12, what="v for n_iters=0 (v0 normalised)")
+
+
+def test_top_hessian_eigenvalue_calls_hvp_n_iters_plus_one_times(impl):
+    calls = []
+    H = np.diag([3.0, 1.0])
+
+    def hvp(v):
+        calls.append(1)
+        return H @ v
+
+    impl.top_hessian_eigenvalue(hvp, np.array([1.0, 1.0]), 7)
+    assert len(calls) == 8, f"top_hessian_eigenvalue(hvp, v0, n_iters=7) called hvp {len(calls)}x"
+
+
+def test_top_hessian_eigenvalue_keeps_the_sign_of_a_negative_dominant_eigenvalue(
+    impl, rng, assert_close
+):
+    # At a saddle: eigenvalues -5, 2, 1. Power iteration finds |lambda| = 5, and
+    # the Rayleigh quotient says -5; the norm ||H v|| would say +5.
+    H = _rotated([-5.0, 2.0, 1.0], rng)
+    lam, _ = impl.top_hessian_eigenvalue(lambda v: H @ v, rng.standard_normal(3), 100)
+    assert_close(lam, -5.0, tol=1e-10, what="top_hessian_eigenvalue(H with eigenvalues -5, 2, 1)")
+
+
+@pytest.mark.parametrize("scale", [1e3, 1e-3])
+def test_top_hessian_eigenvalue_normalises_every_step(impl, rng, assert_close, call_quietly, scale):
+    # 300 unnormalised steps multiply the norm by 1e900 or 1e-900: inf or 0.
+    H = _rotated([2.0 * scale, scale, 0.5 * scale], rng)
+    lam, _ = call_quietly(
+        impl.top_hessian_eigenvalue,
+        lambda v: H @ v,
+        np.ones(3),
+        300,
+        what=f"top_hessian_eigenvalue(H ~ {scale}, n_iters=300)",
+    )
+    assert_close(
+        lam, 2.0 * scale, tol=1e-10, what=f"top eigenvalue of H with lambda_max {2 * scale}"
+    )
+
+
+def test_top_hessian_eigenvalue_of_a_zero_hessian_is_zero(impl, call_quietly):
+    lam, v = call_quietly(
+        impl.top_hessian_eigenvalue,
+        lambda v: np.zeros_like(v),
+        np.array([3.0, 4.0]),
+        10,
+        what="top_hessian_eigenvalue(H = 0)",
+    )
+    assert lam == 0.0, f"top_hessian_eigenvalue(H = 0) returned eigenvalue {lam!r}, expected 0.0"
+    assert np.allclose(v, [0.6, 0.8]), f"v = {v!r}, expected v0 normalised, [0.6, 0.8]"
+
+
+def test_top_hessian_eigenvalue_returns_a_float(impl):
+    lam, _ = impl.top_hessian_eigenvalue(lambda v: 2.0 * v, np.array([1.0]), 3)
+    assert isinstance(lam, float), f"eigenvalue is {type(lam).__name__}, expected float"
+    assert lam == 2.0, f"top_hessian_eigenvalue(2 I (1, 1)) = {lam!r}, expected 2.0"
+
+
+def test_top_hessian_eigenvalue_rejects_a_zero_start(impl):
+    with pytest.raises(ValueError):
+        impl.top_hessian_eigenvalue(lambda v: v, np.zeros(3), 5)
+
+
+def test_top_hessian_eigenvalue_with_finite_difference_hvps(impl, rng, assert_close):
+    # The two exercises together, on f = sum(cos(A x)) + 2 ||x||^2 (positive
+    # dominant curvature): the expected value comes from the explicit Hessian.
+    A = rng.standard_normal((6, 4))
+    x = rng.standard_normal(4)
+    H = -A.T @ (np.cos(A @ x)[:, None] * A) + 4.0 * np.eye(4)
+    evals = np.linalg.eigvalsh(H)
+    dominant = evals[np.argmax(np.abs(evals))]
+
+    def grad(p):
+        return -A.T @ np.sin(A @ p) + 4.0 * p
+
+    lam, _ = impl.top_hessian_eigenvalue(
+        lambda v: impl.hessian_vector_product(grad, x, v), np.ones(4), 500
+    )
+    assert_close(lam, dominant, tol=1e-7, what="top_hessian_eigenvalue(FD HVPs) vs eigvalsh(H)")
+
+
 # --- every exercise leaves the caller's arrays untouched ---------------------
 # An in-place shift (z -= z.max()), a perturbation that is not undone, or a
 # matrix modified by a solver corrupts the caller's data while the returned
@@ -935,6 +1305,24 @@ def test_softmax_vjp_leaves_inputs_untouched(impl, rng, call_untouched):
 def test_max_stable_learning_rate_leaves_hessian_untouched(impl, call_untouched):
     H = np.array([[4.0, 1.0], [1.0, 2.0]])
     call_untouched(impl.max_stable_learning_rate, H, what="max_stable_learning_rate(hessian)")
+
+
+def test_hessian_vector_product_leaves_inputs_untouched(impl, rng, call_untouched):
+    x, v = rng.standard_normal(3), rng.standard_normal(3)
+    call_untouched(
+        impl.hessian_vector_product, lambda p: p**3, x, v, what="hessian_vector_product(grad, x, v)"
+    )
+
+
+def test_top_hessian_eigenvalue_leaves_v0_untouched(impl, rng, call_untouched):
+    H = _rotated([3.0, 1.0, 0.5], rng)
+    call_untouched(
+        impl.top_hessian_eigenvalue,
+        lambda v: H @ v,
+        rng.standard_normal(3),
+        20,
+        what="top_hessian_eigenvalue(hvp, v0, 20)",
+    )
 
 
 if __name__ == "__main__":
