@@ -186,14 +186,18 @@ def bayes_posterior(prior: np.ndarray, likelihood: np.ndarray) -> np.ndarray:
             over k and need not sum to 1.
 
     Returns:
-        ndarray (K,), summing to 1. The inputs are not modified.
+        ndarray (K,), summing to 1. The inputs are not modified. Accurate to
+        full precision however small the likelihood (a product over many
+        observations can be 1e-310, a subnormal number, or smaller than any
+        float when multiplied by the prior): only ratios matter.
 
     Raises:
         ValueError: if the shapes differ or are not 1-D, if an entry is
             negative, or if the evidence is 0 (no hypothesis explains the data).
 
     Hint: multiply, then divide by the sum. Normalising the likelihood alone
-    ignores the prior.
+    ignores the prior. Divide prior and likelihood by their maxima first: the
+    posterior does not change, and the product no longer underflows.
     """
     raise NotImplementedError
 
@@ -246,6 +250,45 @@ def monte_carlo_expectation(
 
     Hint: call the sampler once. std(ddof=0) and forgetting the sqrt(n) are
     the two classic slips.
+    """
+    raise NotImplementedError
+
+
+def sample_categorical(p: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n independent draws from a categorical distribution, by inverting its CDF.
+
+        F_k = p_0 + ... + p_k   (the CDF; F_{K-1} = 1)
+        u ~ Uniform[0, 1)  ->  k = the first index with F_k > u,
+        i.e. category k owns the interval [F_{k-1}, F_k) of length p_k.
+
+    Draw the uniforms as ``u = rng.random(n)``: one per sample, nothing else
+    from rng. That is exactly what ``rng.choice(K, size=n, p=p)`` does, so
+    for the same generator state the draws are the same as NumPy's.
+
+    Conventions (pinned by the tests):
+        - a boundary u = F_{k-1} belongs to category k (the interval is
+          closed on the left), so u = 0 never returns a leading category of
+          probability 0: np.searchsorted(F, u, side="right");
+        - a category with p_k = 0 is never drawn, wherever it sits;
+        - rounding must not push a draw past the last category: ten 0.1s
+          sum to 0.9999999999999999, and u can be larger than that. Divide
+          the cumulative sum by its last entry, so that F_{K-1} is exactly 1;
+        - p is not modified; n = 0 gives an empty array.
+
+    Args:
+        p: (K,) probabilities, >= 0, summing to 1 within 1e-6.
+        n: the number of draws, >= 0.
+        rng: np.random.Generator.
+
+    Returns:
+        ndarray (n,) of integer category indices in [0, K).
+
+    Raises:
+        ValueError: if p is not 1-D and non-empty, has a negative or
+            non-finite entry or does not sum to 1, or if n < 0.
+
+    Hint: np.cumsum, then np.searchsorted(cdf, u, side="right"). Two lines
+    once the checks are done.
     """
     raise NotImplementedError
 
@@ -397,6 +440,16 @@ def test_mean_var_rejects_too_few_samples(impl):
         impl.mean_var(np.array([3.0]), ddof=1)
 
 
+def test_mean_var_batch_of_one_with_ddof_0_keeps_the_feature_axis(impl, assert_close):
+    # One observation of 3 features, ddof=0 (falsy but valid: N - ddof = 1):
+    # the mean is the row itself, shape (3,), and the variance is 0, not an
+    # error and not a squeezed scalar.
+    x = np.array([[2.0, -1.0, 0.5]])
+    mean, var = impl.mean_var(x, ddof=0)
+    assert_close(mean, [2.0, -1.0, 0.5], tol=0, what="mean_var(x (1, 3), ddof=0) -> mean")
+    assert_close(var, [0.0, 0.0, 0.0], tol=0, what="mean_var(x (1, 3), ddof=0) -> var")
+
+
 # --- covariance_matrix ------------------------------------------------------
 
 
@@ -462,6 +515,23 @@ def test_covariance_matrix_does_not_modify_X(impl, rng):
 def test_covariance_matrix_rejects_1d_input(impl):
     with pytest.raises(ValueError):
         impl.covariance_matrix(np.array([1.0, 2.0, 3.0]))
+
+
+def test_covariance_matrix_wide_data_is_rank_deficient(impl, rng, assert_close):
+    # N = 3 observations of D = 5 features: a valid (5, 5) covariance of rank
+    # at most N - 1 = 2 (three of its eigenvalues are 0 up to rounding).
+    X = rng.standard_normal((3, 5))
+    got = impl.covariance_matrix(X)
+    assert_close(got, _loop_covariance(X, 1), tol=1e-12, what="covariance_matrix(X (3, 5))")
+    eig = np.linalg.eigvalsh(np.asarray(got))
+    assert np.sum(eig > 1e-10 * eig.max()) == 2, (
+        f"covariance_matrix(X (3, 5)) has eigenvalues {eig}, expected rank N - 1 = 2"
+    )
+
+
+def test_covariance_matrix_one_row_with_ddof_0_is_zero(impl, assert_close):
+    got = impl.covariance_matrix(np.array([[1.0, 2.0, 3.0]]), ddof=0)
+    assert_close(got, np.zeros((3, 3)), tol=0, what="covariance_matrix(X (1, 3), ddof=0)")
 
 
 # --- correlation_matrix -----------------------------------------------------
@@ -550,6 +620,24 @@ def test_correlation_matrix_rejects_a_constant_column_whose_mean_does_not_round(
     )
 
 
+def test_correlation_matrix_survives_features_on_extreme_scales(impl, rng, assert_close):
+    # Scaling a feature by 1e150 or 1e-150 changes no correlation. Both
+    # variances are representable (1e300, 1e-300), but their product is not:
+    # cov / sqrt(np.outer(var, var)) overflows to inf (or underflows to 0)
+    # before the square root. Divide by np.outer(std, std) instead.
+    X = rng.standard_normal((8, 3))
+    X[:, 1] += 0.5 * X[:, 0]
+    X[:, 2] -= 0.3 * X[:, 1]
+    expected = _loop_covariance(X, 1)
+    s = np.sqrt(np.diag(expected))
+    expected = expected / np.outer(s, s)
+    scaled = X * np.array([1e150, 1e-150, 1.0])
+    got = impl.correlation_matrix(scaled)
+    assert_close(
+        got, expected, tol=1e-12, what="correlation_matrix(X scaled by [1e150, 1e-150, 1])"
+    )
+
+
 # --- gaussian_pdf and gaussian_logpdf --------------------------------------
 
 
@@ -603,6 +691,18 @@ def test_gaussian_pdf_rejects_nonpositive_sigma(impl):
         impl.gaussian_pdf(0.0, 0.0, np.array([1.0, 0.0]))
 
 
+@pytest.mark.parametrize("sigma", [1e-170, 1e170], ids=["tiny-sigma", "huge-sigma"])
+def test_gaussian_pdf_is_accurate_for_extreme_sigma(impl, assert_close, sigma):
+    # x two standard deviations from mu. (x - mu)^2 / (2 sigma^2) squares
+    # sigma first: 1e-340 underflows to 0 (division by 0), 1e340 overflows
+    # to inf (inf / inf = nan). Standardise first: z = (x - mu) / sigma.
+    x = np.array([2.0, -1.0]) * sigma
+    z = x / sigma
+    expected = [math.exp(-0.5 * v * v) / (sigma * math.sqrt(2 * math.pi)) for v in z]
+    got = impl.gaussian_pdf(x, 0.0, sigma)
+    assert_close(got, expected, tol=1e-12, what=f"gaussian_pdf([2, -1] * sigma, 0, sigma={sigma})")
+
+
 def test_gaussian_logpdf_matches_closed_form(impl, rng, assert_close):
     x = rng.standard_normal(6) * 3
     expected = [_normal_logpdf(v, 0.5, 1.7) for v in x]
@@ -618,6 +718,16 @@ def test_gaussian_logpdf_is_finite_far_in_the_tails(impl, assert_close):
     expected = [-5e5 - math.log(2.0) - 0.5 * math.log(2 * math.pi)] * 2
     got = impl.gaussian_logpdf(x, mu, sigma)
     assert_close(got, expected, tol=1e-12, what="gaussian_logpdf(mu +- 1000 sigma, mu=1, sigma=2)")
+
+
+@pytest.mark.parametrize("sigma", [1e-170, 1e170], ids=["tiny-sigma", "huge-sigma"])
+def test_gaussian_logpdf_is_accurate_for_extreme_sigma(impl, assert_close, sigma):
+    # log N(x; 0, sigma^2) at x = 3 sigma: -4.5 - log(sigma) - 0.5 log(2 pi),
+    # about +386 or -396. Squaring sigma underflows or overflows; z does not.
+    x = 3.0 * sigma
+    expected = -0.5 * (x / sigma) ** 2 - math.log(sigma) - 0.5 * math.log(2 * math.pi)
+    got = impl.gaussian_logpdf(x, 0.0, sigma)
+    assert_close(got, expected, tol=1e-12, what=f"gaussian_logpdf(3 sigma, 0, sigma={sigma})")
 
 
 def test_gaussian_logpdf_rejects_nonpositive_sigma(impl):
@@ -717,6 +827,32 @@ def test_multivariate_gaussian_logpdf_uses_no_explicit_inverse(impl, rng, monkey
     assert np.shape(got) == (2,), f"returned shape {np.shape(got)}, expected (2,)"
 
 
+def test_multivariate_gaussian_logpdf_one_point_in_one_dimension_keeps_shape(impl, assert_close):
+    # x (1, 1), mu (1,), cov (1, 1): the smallest valid input, a batch of one.
+    # The result is (1,) (never squeezed to a scalar) and equals the
+    # univariate log-density with sigma = 2.
+    got = impl.multivariate_gaussian_logpdf(np.array([[3.0]]), np.array([1.0]), np.array([[4.0]]))
+    assert_close(
+        got,
+        [_normal_logpdf(3.0, 1.0, 2.0)],
+        tol=1e-12,
+        what="multivariate_gaussian_logpdf(x (1, 1), mu (1,), cov [[4]])",
+    )
+
+
+def test_multivariate_gaussian_logpdf_mixes_scales(impl, rng, assert_close):
+    # Variances 1e-12 and 1e12 on the diagonal (a feature in metres next to
+    # one in micrometres), residuals of a few standard deviations in each.
+    sigmas = np.array([1e-6, 1e6, 1.0])
+    mu = np.array([1.0, -2.0, 0.5])
+    x = mu + rng.standard_normal((4, 3)) * sigmas * 2
+    expected = [sum(_normal_logpdf(x[n, i], mu[i], sigmas[i]) for i in range(3)) for n in range(4)]
+    got = impl.multivariate_gaussian_logpdf(x, mu, np.diag(sigmas**2))
+    assert_close(
+        got, expected, tol=1e-10, what="multivariate_gaussian_logpdf(x, mu, diag(1e-12, 1e12, 1))"
+    )
+
+
 def test_multivariate_gaussian_logpdf_rejects_mismatched_shapes(impl):
     with pytest.raises(ValueError, match=r"\(3,\)"):
         impl.multivariate_gaussian_logpdf(np.zeros((5, 2)), np.zeros(3), np.eye(2))
@@ -792,6 +928,38 @@ def test_bayes_posterior_rejects_zero_evidence(impl):
         impl.bayes_posterior(np.array([1.0, 0.0]), np.array([0.0, 0.5]))
 
 
+def test_bayes_posterior_keeps_precision_for_a_subnormal_likelihood(impl, assert_close):
+    # A likelihood like that of ~1000 observations: 3 * 2^-1070 and 2^-1070.
+    # Times the prior (0.1, 0.9) the joint is subnormal, rounded to whole
+    # multiples of 2^-1074 (48 / 10 -> 5 units and 144 / 10 -> 14: 4% off).
+    # Exactly: 0.3 : 0.9, a posterior of (0.25, 0.75). And 2^-1074 * 0.5
+    # rounds to 0.0: an evidence of 0 for data that are equally likely under
+    # both hypotheses (posterior = prior).
+    got = impl.bayes_posterior(np.array([0.1, 0.9]), np.array([3.0, 1.0]) * 2.0**-1070)
+    assert_close(
+        got,
+        [0.25, 0.75],
+        tol=1e-12,
+        what="bayes_posterior([0.1, 0.9], [3, 1] * 2**-1070)",
+    )
+    got = impl.bayes_posterior(np.array([0.5, 0.5]), np.full(2, 2.0**-1074))
+    assert_close(
+        got,
+        [0.5, 0.5],
+        tol=1e-12,
+        what="bayes_posterior([0.5, 0.5], [2**-1074, 2**-1074]) (prior * likelihood rounds to 0)",
+    )
+
+
+def test_bayes_posterior_zero_prior_stays_zero(impl, assert_close):
+    # A hypothesis ruled out a priori (prior 0, falsy but valid) stays out,
+    # whatever the likelihood says.
+    got = impl.bayes_posterior(np.array([0.0, 0.4, 0.6]), np.array([1.0, 0.5, 0.25]))
+    assert_close(
+        got, [0.0, 4 / 7, 3 / 7], tol=1e-12, what="bayes_posterior([0, .4, .6], [1, .5, .25])"
+    )
+
+
 def test_disease_test_posterior_base_rate_example(impl, assert_close):
     # 1% prevalence, 95% sensitivity, 95% specificity: of 10,000 people, 95 of
     # the 100 sick and 495 of the 9,900 healthy test positive: 95 / 590 = 19 / 118.
@@ -809,6 +977,18 @@ def test_disease_test_posterior_uses_the_false_positive_rate(impl, assert_close)
 def test_disease_test_posterior_perfect_specificity_gives_certainty(impl, assert_close):
     got = impl.disease_test_posterior(0.001, 0.5, 1.0)
     assert_close(got, 1.0, tol=1e-12, what="disease_test_posterior(0.001, 0.5, spec=1.0)")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [((0.0, 0.9, 0.9), 0.0), ((1.0, 0.9, 0.9), 1.0), ((0.3, 0.0, 0.9), 0.0)],
+    ids=["prevalence-0", "prevalence-1", "sensitivity-0"],
+)
+def test_disease_test_posterior_boundary_probabilities(impl, assert_close, args, expected):
+    # 0 and 1 are valid probabilities (falsy 0 included): nobody is ill, everybody
+    # is, or the test never fires on the ill. Only P(+) = 0 is an error.
+    got = impl.disease_test_posterior(*args)
+    assert_close(got, expected, tol=0, what=f"disease_test_posterior{args}")
 
 
 def test_disease_test_posterior_returns_a_float(impl):
@@ -889,9 +1069,158 @@ def test_monte_carlo_expectation_covers_the_true_value(impl, rng):
     assert abs(est - 1.0) < 4 * se, f"estimate {est:.5f} of E[X^2] = 1 is beyond 4 se = {4 * se}"
 
 
+def test_monte_carlo_expectation_standard_error_survives_a_large_offset(impl, rng, assert_close):
+    # Values 1e9 + [1, 2, 3, 4, 10]: the standard error is sqrt(2.5), as
+    # without the offset. The one-pass variance mean(v^2) - mean(v)^2 works on
+    # numbers near 1e18, where neighbouring floats are 128 apart, and returns
+    # noise (or a negative variance and a nan).
+    values = 1e9 + np.array([1.0, 2.0, 3.0, 4.0, 10.0])
+    est, se = impl.monte_carlo_expectation(lambda v: v, _fixed_sampler(values), 5, rng)
+    assert_close(est, 1e9 + 4, tol=1e-15, what="monte_carlo_expectation(1e9 + [1,2,3,4,10]) -> est")
+    assert_close(se, math.sqrt(2.5), tol=1e-12, what="monte_carlo_expectation(1e9 + [...]) -> se")
+
+
 def test_monte_carlo_expectation_rejects_a_single_sample(impl, rng):
     with pytest.raises(ValueError):
         impl.monte_carlo_expectation(lambda v: v, lambda k, r: r.random(k), 1, rng)
+
+
+# --- sample_categorical ----------------------------------------------------
+
+
+class _FixedUniforms:
+    """A stand-in generator whose random(n) returns chosen uniforms.
+
+    It pins the boundary conventions: which category a u exactly on the CDF
+    gets, and that nothing is drawn past the last category.
+    """
+
+    def __init__(self, u):
+        self.u = np.asarray(u, dtype=np.float64)
+        self.calls = 0
+
+    def random(self, size=None):
+        self.calls += 1
+        assert size in (len(self.u), (len(self.u),)), (
+            f"sample_categorical called rng.random({size!r}); the docstring says one "
+            f"uniform per draw: rng.random(n) with n = {len(self.u)}"
+        )
+        return self.u.copy()
+
+    def __getattr__(self, name):
+        pytest.fail(
+            f"sample_categorical used rng.{name}; draw the uniforms with rng.random(n) "
+            "(one per sample, nothing else), as the docstring says",
+            pytrace=False,
+        )
+
+
+def test_sample_categorical_frequencies_match_p(impl, rng):
+    # 200,000 draws: each frequency is within 5 standard errors
+    # sqrt(p (1 - p) / n) of p (a false alarm about once in 1.7 million runs
+    # per category). The zero-probability category must never appear.
+    p = np.array([0.1, 0.0, 0.25, 0.6, 0.05])
+    n = 200_000
+    draws = np.asarray(impl.sample_categorical(p, n, rng))
+    assert draws.shape == (n,), f"sample_categorical(p, {n}, rng) has shape {draws.shape}"
+    assert np.issubdtype(draws.dtype, np.integer), f"draws have dtype {draws.dtype}, expected int"
+    assert draws.min() >= 0, f"draws outside [0, 5): {np.unique(draws)}"
+    assert draws.max() < len(p), f"draws outside [0, 5): {np.unique(draws)}"
+    freq = np.bincount(draws, minlength=len(p)) / n
+    se = np.sqrt(p * (1 - p) / n)
+    assert freq[1] == 0.0, f"category 1 has p = 0 but was drawn {int(freq[1] * n)} times"
+    bad = np.abs(freq - p) > 5 * se
+    assert not np.any(bad), (
+        f"sample_categorical(p={p.tolist()}, n={n}): frequencies {np.round(freq, 4).tolist()}, "
+        f"expected p within 5 standard errors {np.round(5 * se, 4).tolist()}"
+    )
+
+
+def test_sample_categorical_boundaries_belong_to_the_next_category(impl):
+    # p = (0.25, 0, 0.5, 0.25): F = (0.25, 0.25, 0.75, 1), all exact in binary.
+    # Category k owns [F_{k-1}, F_k): u = 0 -> 0, u = 0.25 -> 2 (not 0, and never
+    # the empty category 1), u just below 0.75 -> 2, u = 0.75 -> 3.
+    p = np.array([0.25, 0.0, 0.5, 0.25])
+    u = [0.0, 0.2499999999999999, 0.25, 0.7499999999999999, 0.75, 1 - 2.0**-53]
+    got = np.asarray(impl.sample_categorical(p, len(u), _FixedUniforms(u)))
+    expected = [0, 0, 2, 2, 3, 3]
+    assert got.tolist() == expected, (
+        f"sample_categorical(p={p.tolist()}) for u = {u}: got {got.tolist()}, expected "
+        f"{expected} (searchsorted(cdf, u, side='right'): u = F_k starts category k + 1)"
+    )
+
+
+def test_sample_categorical_never_draws_a_leading_zero_category(impl):
+    # p = (0, 1) and u = 0.0 (rng.random can return it): the first F_k >= u is
+    # F_0 = 0, category 0 of probability 0; the first F_k > u is category 1.
+    got = np.asarray(impl.sample_categorical(np.array([0.0, 1.0]), 1, _FixedUniforms([0.0])))
+    assert got.tolist() == [1], (
+        f"sample_categorical([0, 1]) at u = 0.0 gave {got.tolist()}, expected [1]"
+    )
+
+
+def test_sample_categorical_rounded_cdf_never_runs_past_the_end(impl):
+    # Ten 0.1s: np.cumsum ends at 0.9999999999999999 < 1, and the largest
+    # uniform 1 - 2^-53 = 0.99999999999999989 is above it. The draw is the
+    # last category (9), not index 10. A trailing zero category stays empty.
+    u = [1 - 2.0**-53]
+    got = np.asarray(impl.sample_categorical(np.full(10, 0.1), 1, _FixedUniforms(u)))
+    assert got.tolist() == [9], (
+        f"sample_categorical(ten 0.1s) at u = 1 - 2**-53 gave {got.tolist()}, expected [9]"
+    )
+    p = np.array([0.3, 0.7, 0.0])
+    got = np.asarray(impl.sample_categorical(p, 1, _FixedUniforms(u)))
+    assert got.tolist() == [1], (
+        f"sample_categorical([0.3, 0.7, 0]) at u = 1 - 2**-53 gave {got.tolist()}, expected [1]"
+    )
+
+
+def test_sample_categorical_equals_numpy_choice(impl):
+    # One rng.random(n) call and the right-closed search is what
+    # Generator.choice(K, size=n, p=p) does: same seed, same draws.
+    p = np.array([0.05, 0.3, 0.0, 0.15, 0.5])
+    got = np.asarray(impl.sample_categorical(p, 500, np.random.default_rng(7)))
+    expected = np.random.default_rng(7).choice(len(p), size=500, p=p)
+    mismatch = np.flatnonzero(got != expected)
+    assert mismatch.size == 0, (
+        f"sample_categorical(p, 500, default_rng(7)) differs from "
+        f"default_rng(7).choice(5, 500, p=p) at {mismatch.size} positions, first at index "
+        f"{mismatch[:1].tolist()}: draw u = rng.random(n) once"
+    )
+
+
+def test_sample_categorical_draws_are_independent(impl, rng):
+    # Successive draws are independent: the pairs (x_i, x_{i+1}) have
+    # frequencies p_a p_b. Sorting the uniforms (a tempting speed-up for the
+    # search) gives the right marginal frequencies and almost no mixed pairs.
+    p = np.array([0.3, 0.7])
+    n = 100_000
+    draws = np.asarray(impl.sample_categorical(p, n, rng))
+    pairs = np.bincount(2 * draws[:-1] + draws[1:], minlength=4) / (n - 1)
+    expected = np.outer(p, p).ravel()
+    se = np.sqrt(expected * (1 - expected) / (n - 1))
+    assert np.all(np.abs(pairs - expected) <= 6 * se), (
+        f"pair frequencies (00, 01, 10, 11) {np.round(pairs, 4).tolist()}, expected "
+        f"{expected.tolist()} within 6 standard errors: successive draws are not independent"
+    )
+
+
+def test_sample_categorical_batch_of_one_and_zero(impl, rng):
+    one = np.asarray(impl.sample_categorical(np.array([1.0]), 1, rng))
+    assert one.shape == (1,), f"sample_categorical([1.0], 1) has shape {one.shape}, expected (1,)"
+    assert one.tolist() == [0], f"sample_categorical([1.0], 1) = {one!r}, expected [0]"
+    none = np.asarray(impl.sample_categorical(np.array([0.5, 0.5]), 0, rng))
+    assert none.shape == (0,), f"sample_categorical(p, 0) has shape {none.shape}, expected (0,)"
+
+
+@pytest.mark.parametrize(
+    "p",
+    [[0.5, 0.6], [1.2, -0.2], [[0.5, 0.5]], [np.nan, 1.0]],
+    ids=["sum-1.1", "negative", "2-D", "nan"],
+)
+def test_sample_categorical_rejects_invalid_p(impl, rng, p):
+    with pytest.raises(ValueError):
+        impl.sample_categorical(np.array(p), 10, rng)
 
 
 # --- entropy, cross_entropy, kl_divergence ---------------------------------
@@ -930,6 +1259,21 @@ def test_entropy_is_per_row_for_a_batch(impl, rng, assert_close):
     assert_close(got, [-_loop_xlogy(r, r) for r in P], tol=1e-12, what="entropy(P (3, 4)) -> (3,)")
 
 
+def test_entropy_is_accurate_for_a_nearly_certain_outcome(impl, assert_close):
+    # p = (1 - 1e-12, 1e-12): H = 2.86e-11 nats, almost all of it from the
+    # 1e-12 log 1e-12 term. A log(p + 1e-12) "for safety" changes that term
+    # by 1e-12 ln 2 and the entropy by 2.4%.
+    p = np.array([1 - 1e-12, 1e-12])
+    expected = -(p[0] * math.log1p(p[0] - 1) + p[1] * math.log(p[1]))
+    got = impl.entropy(p)
+    assert_close(got, expected, tol=1e-12, what="entropy([1 - 1e-12, 1e-12]) (about 2.86e-11)")
+
+
+def test_entropy_batch_of_one_is_not_squeezed(impl, assert_close):
+    got = impl.entropy(np.array([[0.5, 0.5]]))
+    assert_close(got, [math.log(2)], tol=1e-12, what="entropy(P (1, 2)) -> (1,)")
+
+
 def test_entropy_rejects_negative_probabilities(impl):
     with pytest.raises(ValueError):
         impl.entropy(np.array([1.2, -0.2]))
@@ -956,6 +1300,23 @@ def test_cross_entropy_ignores_q_where_p_is_zero(impl):
     # p = q = one-hot: 1 log 1 + 0 log 0 = 0, not nan.
     got = impl.cross_entropy(np.array([1.0, 0.0]), np.array([1.0, 0.0]))
     assert got == 0.0, f"cross_entropy([1, 0], [1, 0]) = {got}, expected 0 (0 log 0 = 0)"
+
+
+def test_cross_entropy_keeps_growing_for_a_confidently_wrong_model(impl, assert_close):
+    # The model gives the observed outcome probability 1e-300: the loss is
+    # 300 ln 10 = 690.8 nats. A clip of q at 1e-12 would cap it at 27.6 and
+    # hide the error.
+    got = impl.cross_entropy(np.array([1.0, 0.0]), np.array([1e-300, 1.0]))
+    assert_close(got, 300 * math.log(10), tol=1e-12, what="cross_entropy([1, 0], [1e-300, 1])")
+
+
+def test_cross_entropy_entry_zero_in_both_is_zero(impl, assert_close):
+    # p_k = q_k = 0 contributes 0 log 0 = 0: no nan, no warning.
+    got = impl.cross_entropy(np.array([[0.5, 0.0, 0.5]]), np.array([[0.25, 0.0, 0.75]]))
+    expected = [-0.5 * (math.log(0.25) + math.log(0.75))]
+    assert_close(
+        got, expected, tol=1e-12, what="cross_entropy([[.5, 0, .5]], [[.25, 0, .75]]) -> (1,)"
+    )
 
 
 def test_cross_entropy_is_per_row_for_a_batch(impl, rng, assert_close):
@@ -1014,6 +1375,28 @@ def test_kl_divergence_is_finite_for_a_subnormal_q_entry(impl, assert_close, cal
     assert_close(got, expected, tol=1e-12, what="kl_divergence([0.5, 0.5], [1, 5e-324])")
 
 
+def test_kl_divergence_is_accurate_when_p_and_q_are_close(impl, assert_close):
+    # p = (0.5 + d, 0.5 - d), q = uniform, d = 1e-6: KL is about 2 d^2 = 2e-12.
+    # cross_entropy - entropy subtracts two numbers near ln 2 = 0.69, whose
+    # rounding errors (1e-16) are 1e-4 of the answer. Term by term,
+    # log(p / q) = log(2 p) is exact to a few ulps.
+    p = np.array([0.5 + 1e-6, 0.5 - 1e-6])
+    expected = sum(pk * math.log1p(2 * pk - 1) for pk in p)
+    got = impl.kl_divergence(p, np.array([0.5, 0.5]))
+    assert_close(
+        got, expected, tol=1e-9, what="kl_divergence([0.5 + 1e-6, 0.5 - 1e-6], [0.5, 0.5])"
+    )
+
+
+def test_kl_divergence_entry_zero_in_both_is_zero(impl, assert_close):
+    # p_k = q_k = 0: 0 log(0 / 0) is 0, not nan. A batch of one stays (1,).
+    got = impl.kl_divergence(np.array([[0.5, 0.0, 0.5]]), np.array([[0.25, 0.0, 0.75]]))
+    expected = [0.5 * math.log(2) + 0.5 * math.log(2 / 3)]
+    assert_close(
+        got, expected, tol=1e-12, what="kl_divergence([[.5, 0, .5]], [[.25, 0, .75]]) -> (1,)"
+    )
+
+
 def test_kl_divergence_rejects_mismatched_shapes(impl):
     with pytest.raises(ValueError):
         impl.kl_divergence(np.array([0.5, 0.5]), np.array([0.2, 0.3, 0.5]))
@@ -1056,6 +1439,16 @@ def test_plot_clt_one_panel_per_sample_size(impl, rng, tmp_path):
     assert calls, "plot_clt never called the sampler"
     assert all(r is rng for _, r in calls), "pass the given rng to every sampler call"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG file"
+
+
+def test_plot_clt_single_panel(impl, rng, tmp_path):
+    # One sample size: still one Axes (plt.subplots(1, 1) returns a bare
+    # Axes, not an array, unless squeeze=False).
+    fig = impl.plot_clt(_uniform_sampler([]), [5], 200, rng, tmp_path / "one.png")
+    assert len(fig.axes) == 1, f"plot_clt(sample_sizes=[5]) drew {len(fig.axes)} axes, expected 1"
+    assert _bars(fig.axes[0]), "the single panel has no histogram (ax.hist)"
+    assert fig.axes[0].get_lines(), "the single panel has no line (the CLT normal curve)"
+    assert (tmp_path / "one.png").exists(), "plot_clt did not save the PNG"
 
 
 def test_plot_clt_histograms_are_densities_of_sample_means(impl, rng, tmp_path):
@@ -1146,6 +1539,12 @@ def test_bayes_posterior_leaves_inputs_untouched(impl, call_untouched):
     call_untouched(
         impl.bayes_posterior, prior, likelihood, what="bayes_posterior(prior, likelihood)"
     )
+
+
+def test_sample_categorical_leaves_p_untouched(impl, rng, call_untouched):
+    # Normalising p in place (p /= p.sum()) or cumsum(out=p) corrupts the caller's p.
+    p = np.array([0.2, 0.0, 0.3, 0.5])
+    call_untouched(impl.sample_categorical, p, 20, rng, what="sample_categorical(p, 20, rng)")
 
 
 def test_entropy_leaves_p_untouched(impl, call_untouched):

@@ -7,6 +7,7 @@ here explain why each line is the way it is and which mistakes are common.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 
 import numpy as np
@@ -141,7 +142,7 @@ def multivariate_gaussian_logpdf(x: np.ndarray, mu: np.ndarray, cov: np.ndarray)
 
 
 def bayes_posterior(prior: np.ndarray, likelihood: np.ndarray) -> np.ndarray:
-    """Posterior P(h | data) over K hypotheses from prior P(h) and likelihood P(data | h)."""
+    """Posterior P(h | data) from prior P(h) and likelihood P(data | h); exact if tiny."""
     prior = np.asarray(prior, dtype=np.float64)
     likelihood = np.asarray(likelihood, dtype=np.float64)
     if prior.ndim != 1 or prior.shape != likelihood.shape:
@@ -151,8 +152,16 @@ def bayes_posterior(prior: np.ndarray, likelihood: np.ndarray) -> np.ndarray:
         )
     if np.any(prior < 0) or np.any(likelihood < 0):
         raise ValueError("bayes_posterior: probabilities cannot be negative")
-    joint = prior * likelihood  # P(h, data) = P(data | h) P(h)
-    evidence = joint.sum()  # P(data) = sum_h P(data | h) P(h)
+    if prior.max() == 0.0 or likelihood.max() == 0.0:
+        raise ValueError("bayes_posterior: the data has probability 0 under every hypothesis")
+    # Only ratios matter, so scale both by their maxima first. The likelihood
+    # of many observations is a product of many factors and can be tiny: a
+    # likelihood of 2^-1070 (subnormal, a few significant bits) times a prior
+    # of 0.1 rounds to a multiple of 2^-1074 and loses up to half its digits,
+    # and 2^-1074 * 0.5 rounds to 0.0, an "impossible" evidence. Divided by its
+    # maximum, the largest entry is 1 and the ratios keep full precision.
+    joint = (prior / prior.max()) * (likelihood / likelihood.max())  # proportional to P(h, data)
+    evidence = joint.sum()  # proportional to P(data) = sum_h P(data | h) P(h)
     if evidence == 0.0:
         raise ValueError("bayes_posterior: the data has probability 0 under every hypothesis")
     # Common mistakes: returning the unnormalised joint (forgetting the
@@ -201,6 +210,36 @@ def monte_carlo_expectation(
     # shrink with n), or the ddof=0 std.
     standard_error = values.std(ddof=1) / np.sqrt(n)
     return float(estimate), float(standard_error)
+
+
+def sample_categorical(p: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n independent draws from the categorical distribution p, by the inverse CDF."""
+    p = np.asarray(p, dtype=np.float64)
+    n = operator.index(n)
+    if p.ndim != 1 or p.size == 0:
+        raise ValueError(f"sample_categorical: p must be 1-D (K,) with K >= 1, got shape {p.shape}")
+    if not np.all(np.isfinite(p)) or np.any(p < 0):
+        raise ValueError(f"sample_categorical: probabilities must be finite and >= 0, got {p}")
+    if abs(float(p.sum()) - 1.0) > 1e-6:
+        raise ValueError(f"sample_categorical: p must sum to 1 (within 1e-6), got {p.sum()!r}")
+    if n < 0:
+        raise ValueError(f"sample_categorical: n must be >= 0, got {n}")
+    # F_k = p_0 + ... + p_k, a new array (p itself is never written to).
+    cdf = np.cumsum(p)
+    # Rounding leaves the last cumulative sum a hair off 1: ten 0.1s sum to
+    # 0.9999999999999999, and a uniform u above that would fall past the end
+    # (index K, out of range). Dividing by the total makes F_K exactly 1, as
+    # rng.choice does; equal neighbours stay equal, so a zero-probability
+    # category is still never drawn.
+    cdf /= cdf[-1]
+    u = rng.random(n)  # one uniform on [0, 1) per draw, and nothing else
+    # Category k owns [F_{k-1}, F_k): the first k with F_k > u, which is
+    # searchsorted's side="right". side="left" (the first F_k >= u) hands the
+    # boundary u = F_{k-1} to k - 1 instead, and for u = 0 with p_0 = 0 it
+    # returns category 0, which has probability 0 (rng.random can return 0.0).
+    # Common mistakes: searching p instead of its cumulative sum, and drawing
+    # one u for the whole batch (every draw the same).
+    return np.searchsorted(cdf, u, side="right")
 
 
 def _as_distributions(name: str, *arrays):

@@ -106,6 +106,35 @@ def gaussian_mle(x: np.ndarray):
     raise NotImplementedError
 
 
+def multivariate_gaussian_mle(X: np.ndarray):
+    """Maximum-likelihood mean and covariance of a multivariate Gaussian.
+
+        log L(mu, Sigma) = -N/2 log det(2 pi Sigma) - 1/2 sum_n (x_n - mu)^T Sigma^{-1} (x_n - mu)
+        mu_hat    = (1/N) sum_n x_n
+        Sigma_hat = (1/N) sum_n (x_n - mu_hat)(x_n - mu_hat)^T     (divide by N: the MLE)
+
+    Sigma_hat equals ``np.cov(X, rowvar=False, bias=True)`` (and scikit-learn's
+    ``EmpiricalCovariance().fit(X).covariance_``), except that one feature gives
+    a (1, 1) matrix, not a 0-d array. It is biased: E[Sigma_hat] = (N-1)/N Sigma.
+    No regularisation: for N <= D the estimate is singular (rank <= N - 1) and
+    is returned as it is (one row gives the zero matrix).
+
+    Args:
+        X: (N, D): N observations, one per row, N >= 1.
+
+    Returns:
+        (mu, Sigma): mu of shape (D,), Sigma of shape (D, D), symmetric PSD.
+
+    Raises:
+        ValueError: if X is not 2-D or has no rows.
+
+    Hint: centre first, Xc = X - mu (a new array), then Xc.T @ Xc / N:
+    (D, N) @ (N, D) -> (D, D). The shortcut X.T @ X / N - outer(mu, mu)
+    cancels catastrophically for data far from 0.
+    """
+    raise NotImplementedError
+
+
 def poisson_mle(x: np.ndarray):
     """Maximum-likelihood rate of a Poisson distribution.
 
@@ -187,7 +216,11 @@ def linear_regression_mle(X: np.ndarray, y: np.ndarray):
         maximising the likelihood over w   = minimising ||y - X w||^2  (least squares)
         noise_var = (1/N) ||y - X w_hat||^2     (divide by N, not N - D: the MLE)
 
-    No intercept is added: put a column of ones in X if you want one.
+    No intercept is added: put a column of ones in X if you want one. For a
+    rank-deficient X (a duplicated column, D > N) w is the minimum-norm
+    least-squares solution, as lstsq returns; N = D interpolates (noise_var 0).
+    Solve the least-squares problem itself (lstsq: QR/SVD), not the normal
+    equations X^T X w = X^T y, which square the condition number.
 
     Args:
         X: (N, D) design matrix.
@@ -247,6 +280,12 @@ def logistic_nll_and_grad(w: np.ndarray, X: np.ndarray, y: np.ndarray):
     compute log(1 + e^z) as np.logaddexp(0, z), never as np.log(1 + np.exp(z))
     nor as -log(sigmoid(z)), and use a sigmoid that does not overflow.
 
+    Relative accuracy for confidently right examples too (y = 1, z = 40: the
+    loss and the residual are about 4.2e-18, not 0): per example the loss is
+    y softplus(-z) + (1 - y) softplus(z), with softplus(t) = log(1 + e^t)
+    computed as max(t, 0) + log1p(e^{-|t|}), and the residual sigmoid(z) - y
+    as (1 - y) sigmoid(z) - y sigmoid(-z). Both equal the formulas above.
+
     Args:
         w: (D,) weights.
         X: (N, D) inputs.
@@ -272,7 +311,8 @@ def fit_logistic_regression(X: np.ndarray, y: np.ndarray, lr: float, n_steps: in
     Args:
         X: (N, D) inputs (add a column of ones for an intercept).
         y: (N,) labels in {0, 1}.
-        lr: step size (converges for lr < 2 / L, L = lambda_max(X^T X) / (4 N)).
+        lr: step size (converges for lr < 2 / L, L = lambda_max(X^T X) / (4 N)),
+            used exactly as given: lr = 0 is valid and leaves w at 0.
         n_steps: number of updates; n_steps = 0 returns the zero vector.
 
     Returns:
@@ -408,6 +448,14 @@ def test_categorical_map_rejects_alpha_below_one(impl):
         impl.categorical_map(np.array([1, 2, 3]), alpha=0.5)
 
 
+def test_bernoulli_mle_all_zeros_and_a_single_row(impl, assert_close):
+    # k = 0 is a valid outcome: theta_hat = 0 exactly (the boundary MLE); one
+    # observation of 3 coins keeps the (3,) shape.
+    assert_close(impl.bernoulli_mle(np.zeros(5)), 0.0, tol=0, what="bernoulli_mle(zeros(5))")
+    got = impl.bernoulli_mle(np.array([[1.0, 0.0, 1.0]]))
+    assert_close(got, [1.0, 0.0, 1.0], tol=0, what="bernoulli_mle(x (1, 3)) -> (3,)")
+
+
 # ----- gaussian_mle --------------------------------------------------------
 
 
@@ -446,6 +494,123 @@ def test_gaussian_mle_is_a_stationary_point_of_the_likelihood(impl, rng, num_gra
     )
 
 
+def test_gaussian_mle_is_stable_for_a_large_offset(impl, assert_close):
+    # 1e9 + [2, 4, 4, 4, 5, 5, 7, 9]: the variance is still 4. The one-pass
+    # E[x^2] - E[x]^2 works near 1e18, where neighbouring floats are 128 apart.
+    mu, var = impl.gaussian_mle(1e9 + np.array([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]))
+    assert_close(mu, 1e9 + 5, tol=1e-15, what="gaussian_mle(1e9 + [2, 4, ..., 9]) -> mu")
+    assert_close(var, 4.0, tol=1e-12, what="gaussian_mle(1e9 + [2, 4, ..., 9]) -> var")
+
+
+# ----- multivariate_gaussian_mle -------------------------------------------
+
+
+def _loop_mle_covariance(X):
+    N, D = X.shape
+    mu = [sum(X[n, i] for n in range(N)) / N for i in range(D)]
+    return np.array(mu), np.array(
+        [
+            [sum((X[n, i] - mu[i]) * (X[n, j] - mu[j]) for n in range(N)) / N for j in range(D)]
+            for i in range(D)
+        ]
+    )
+
+
+def test_multivariate_gaussian_mle_hand_numbers(impl, assert_close):
+    # Rows (0, 0), (2, 0), (1, 3), (1, 1): mean (1, 1). Centred rows (-1, -1),
+    # (1, -1), (0, 2), (0, 0); the scatter matrix is [[2, 0], [0, 6]], / N = 4.
+    # np.cov's default (N - 1 = 3) would give [[2/3, 0], [0, 2]].
+    X = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 3.0], [1.0, 1.0]])
+    mu, Sigma = impl.multivariate_gaussian_mle(X)
+    assert_close(mu, [1.0, 1.0], tol=1e-12, what="multivariate_gaussian_mle(X (4, 2)) -> mu")
+    assert_close(
+        Sigma,
+        [[0.5, 0.0], [0.0, 1.5]],
+        tol=1e-12,
+        what="multivariate_gaussian_mle(X (4, 2)) -> Sigma (/ N)",
+    )
+
+
+def test_multivariate_gaussian_mle_matches_a_loop_and_numpy_bias_true(impl, rng, assert_close):
+    # N = 7 rows of D = 3 correlated features: a transposed layout gives (7, 7).
+    X = rng.standard_normal((7, 3)) @ np.array([[1.0, 0.5, 0.0], [0.0, 2.0, -1.0], [0.3, 0.0, 0.7]])
+    mu, Sigma = impl.multivariate_gaussian_mle(X)
+    mu_loop, Sigma_loop = _loop_mle_covariance(X)
+    assert_close(mu, mu_loop, tol=1e-12, what="multivariate_gaussian_mle(X (7, 3)) -> mu (3,)")
+    assert_close(
+        Sigma, Sigma_loop, tol=1e-12, what="multivariate_gaussian_mle(X (7, 3)) -> Sigma (3, 3)"
+    )
+    assert_close(
+        Sigma,
+        np.cov(X, rowvar=False, bias=True),
+        tol=1e-12,
+        what="multivariate_gaussian_mle(X) vs np.cov(X, rowvar=False, bias=True)",
+    )
+
+
+def test_multivariate_gaussian_mle_is_a_stationary_point_of_the_likelihood(impl, rng, num_grad):
+    # The gradient of the total log-likelihood in mu and in every entry of a
+    # symmetric Sigma vanishes at the MLE. With N - 1 instead of N it does not:
+    # d/dSigma = -N/2 Sigma^-1 + 1/2 Sigma^-1 S Sigma^-1 is then N/2 (1/(N-1)) Sigma^-1.
+    X = rng.standard_normal((9, 3)) @ np.array([[1.0, 0.4, 0.0], [0.0, 1.5, 0.3], [0.0, 0.0, 0.8]])
+    mu, Sigma = (np.asarray(a, dtype=np.float64) for a in impl.multivariate_gaussian_mle(X))
+
+    def loglik(m, S):
+        S = (S + S.T) / 2
+        L = np.linalg.cholesky(S)
+        z = np.linalg.solve(L, (X - m).T)
+        return -0.5 * (
+            X.size * math.log(2 * math.pi) + 2 * len(X) * np.sum(np.log(np.diag(L))) + np.sum(z**2)
+        )
+
+    g_mu = num_grad(lambda m: loglik(m, Sigma), mu)
+    g_S = num_grad(lambda S: loglik(mu, S), Sigma)
+    scale = abs(loglik(mu, Sigma))
+    assert np.max(np.abs(g_mu)) < 1e-6 * scale, f"d loglik / d mu at the MLE = {g_mu}, expected 0"
+    assert np.max(np.abs(g_S)) < 1e-6 * scale, (
+        f"d loglik / d Sigma at the MLE =\n{g_S}\nexpected 0 (divide the scatter matrix by N)"
+    )
+
+
+def test_multivariate_gaussian_mle_is_stable_for_a_large_offset(impl, rng, assert_close):
+    # Features around 1e9 with spread ~1: X^T X / N - mu mu^T subtracts two
+    # numbers near 1e18 and returns noise; centring first is exact enough.
+    Y = rng.standard_normal((6, 2))
+    _, expected = _loop_mle_covariance(Y)
+    _, Sigma = impl.multivariate_gaussian_mle(Y + 1e9)
+    assert_close(Sigma, expected, tol=1e-6, what="multivariate_gaussian_mle(1e9 + Y) -> Sigma")
+
+
+def test_multivariate_gaussian_mle_fewer_rows_than_features_is_singular(impl, rng, assert_close):
+    # N = 3 <= D = 5: returned as it is, rank N - 1 = 2, no error and no added eps.
+    X = rng.standard_normal((3, 5))
+    _, Sigma = impl.multivariate_gaussian_mle(X)
+    assert_close(
+        Sigma, _loop_mle_covariance(X)[1], tol=1e-12, what="multivariate_gaussian_mle(X (3, 5))"
+    )
+    eig = np.linalg.eigvalsh(np.asarray(Sigma))
+    assert np.sum(eig > 1e-10 * eig.max()) == 2, f"Sigma has eigenvalues {eig}, expected rank 2"
+
+
+def test_multivariate_gaussian_mle_single_row_and_single_feature_keep_shapes(impl, assert_close):
+    mu, Sigma = impl.multivariate_gaussian_mle(np.array([[1.0, -2.0, 3.0]]))
+    assert_close(mu, [1.0, -2.0, 3.0], tol=0, what="multivariate_gaussian_mle(X (1, 3)) -> mu")
+    assert_close(
+        Sigma, np.zeros((3, 3)), tol=0, what="multivariate_gaussian_mle(X (1, 3)) -> Sigma"
+    )
+    mu, Sigma = impl.multivariate_gaussian_mle(np.array([[1.0], [3.0]]))
+    assert_close(mu, [2.0], tol=1e-15, what="multivariate_gaussian_mle(X (2, 1)) -> mu (1,)")
+    assert_close(
+        Sigma, [[1.0]], tol=1e-15, what="multivariate_gaussian_mle(X (2, 1)) -> Sigma (1, 1)"
+    )
+
+
+@pytest.mark.parametrize("shape", [(5,), (0, 3)], ids=["1-D", "no-rows"])
+def test_multivariate_gaussian_mle_rejects_bad_shapes(impl, shape):
+    with pytest.raises(ValueError):
+        impl.multivariate_gaussian_mle(np.ones(shape))
+
+
 # ----- poisson_mle ---------------------------------------------------------
 
 
@@ -468,6 +633,12 @@ def test_poisson_mle_maximises_the_log_likelihood(impl, rng):
             f"poisson_mle(x (29,)) = {lam}, but lambda = {lam * factor} has a higher "
             f"log-likelihood ({loglik(lam * factor):.9f} > {best:.9f})"
         )
+
+
+def test_poisson_mle_all_zero_counts_give_rate_zero(impl, assert_close):
+    # No events: lambda_hat = 0 (the log-likelihood -N lambda is maximal at
+    # the boundary), a valid answer, not an error.
+    assert_close(impl.poisson_mle(np.zeros(4)), 0.0, tol=0, what="poisson_mle(zeros(4))")
 
 
 def test_poisson_mle_rejects_negative_counts(impl):
@@ -520,6 +691,15 @@ def test_bernoulli_nll_floors_each_log_at_minus_100_like_torch(impl, assert_clos
     # Clipping p to [1e-12, 1 - 1e-12] would give 27.63 here instead.
     got = impl.bernoulli_nll(np.array([1.0, 0.0]), np.array([0.0, 1.0]))
     assert_close(got, 100.0, tol=1e-12, what="bernoulli_nll(y=[1, 0], p=[0, 1])")
+
+
+def test_bernoulli_nll_keeps_growing_until_the_torch_floor(impl, assert_close):
+    # A confidently wrong prediction, p = 1e-40 for y = 1, costs 40 ln 10 =
+    # 92.1 nats: below torch's floor of 100, so no clip applies. A clip at
+    # 1e-7 or 1e-15 (common "eps" choices) would report 16.1 or 34.5.
+    got = impl.bernoulli_nll(np.array([1.0, 0.0]), np.array([1e-40, 1.0 - 2.0**-53]))
+    expected = (40 * math.log(10) + 53 * math.log(2)) / 2
+    assert_close(got, expected, tol=1e-12, what="bernoulli_nll([1, 0], [1e-40, 1 - 2**-53])")
 
 
 def test_bernoulli_nll_rejects_mismatched_shapes(impl):
@@ -617,6 +797,15 @@ def test_gaussian_nll_rejects_negative_variance(impl):
         impl.gaussian_nll(np.zeros(2), np.zeros(2), np.array([1.0, -0.5]))
 
 
+def test_gaussian_nll_zero_variance_is_clamped_not_rejected(impl, assert_close):
+    # var = 0 is falsy but allowed (torch clamps it to eps = 1e-6): the NLL of
+    # x = mu is 0.5 log(2 pi 1e-6), a finite negative number (a density above 1).
+    got = impl.gaussian_nll(np.array([1.0]), np.array([1.0]), np.array([0.0]))
+    assert_close(
+        got, 0.5 * math.log(2 * math.pi * 1e-6), tol=1e-12, what="gaussian_nll(1, 1, var=0)"
+    )
+
+
 # ----- linear_regression_mle -----------------------------------------------
 
 
@@ -671,6 +860,55 @@ def test_linear_regression_mle_is_a_stationary_point_of_the_likelihood(impl, rng
         f"the gradient of the Gaussian mean NLL at linear_regression_mle's (w, noise_var) is "
         f"{grad}, expected 0 in every entry (last entry: d/d noise_var)"
     )
+
+
+def test_linear_regression_mle_is_accurate_for_an_ill_conditioned_design(impl, rng, assert_close):
+    # Two nearly collinear columns: cond(X) ~ 1e7, cond(X^T X) ~ 1e14. Solving
+    # the normal equations (X^T X) w = X^T y loses about 14 digits; a QR/SVD
+    # least-squares solve (np.linalg.lstsq) loses about 7.
+    t = rng.standard_normal(30)
+    X = np.column_stack([np.ones(30), t, t + 1e-7 * rng.standard_normal(30)])
+    w_true = np.array([0.5, 2.0, -1.0])
+    y = X @ w_true
+    w, noise_var = impl.linear_regression_mle(X, y)
+    assert_close(
+        w, w_true, tol=1e-6, what="linear_regression_mle(ill-conditioned X (30, 3), y = X w)"
+    )
+    assert noise_var < 1e-20, f"noise_var = {noise_var} for a noise-free y, expected ~0"
+
+
+def test_linear_regression_mle_rank_deficient_design_gives_the_min_norm_fit(
+    impl, rng, assert_close
+):
+    # A duplicated column: infinitely many least-squares w. lstsq returns the
+    # one of minimum norm (the weight is split equally); the residual, and so
+    # the noise variance, is the same for all of them.
+    t = rng.standard_normal(10)
+    X = np.column_stack([np.ones(10), t, t])
+    y = 1.0 + 3.0 * t + 0.1 * rng.standard_normal(10)
+    w, noise_var = impl.linear_regression_mle(X, y)
+    w2, *_ = np.linalg.lstsq(X[:, :2], y, rcond=None)
+    assert_close(
+        w,
+        [w2[0], w2[1] / 2, w2[1] / 2],
+        tol=1e-9,
+        what="linear_regression_mle(X with a duplicate column)",
+    )
+    rss = float(np.sum((y - X[:, :2] @ w2) ** 2))
+    assert_close(
+        noise_var, rss / 10, tol=1e-9, what="linear_regression_mle(...) -> noise_var = RSS / N"
+    )
+
+
+def test_linear_regression_mle_square_design_interpolates(impl, rng, assert_close):
+    # N = D: the fit is exact, the MLE of the noise variance is 0 (its
+    # degenerate, overfitting extreme), returned as a float.
+    X = rng.standard_normal((4, 4))
+    y = rng.standard_normal(4)
+    w, noise_var = impl.linear_regression_mle(X, y)
+    assert_close(X @ w, y, tol=1e-10, what="X @ w for linear_regression_mle(X (4, 4), y)")
+    assert isinstance(noise_var, float), f"noise_var is {type(noise_var).__name__}, expected float"
+    assert noise_var < 1e-20, f"noise_var = {noise_var}, expected 0 for N = D"
 
 
 def test_linear_regression_mle_rejects_mismatched_shapes(impl, rng):
@@ -737,6 +975,16 @@ def test_ridge_map_does_not_form_an_inverse(impl, rng, monkeypatch):
     X, y, _ = _regression_data(rng)
     w = impl.ridge_map(X, y, 1.0)
     assert np.shape(w) == (4,), f"ridge_map(X (12, 4), y (12,), 1.0) has shape {np.shape(w)}"
+
+
+def test_ridge_map_wide_design_matches_the_dual_form(impl, rng, assert_close):
+    # D = 8 > N = 5: X^T X is singular but X^T X + lam I is not. The same
+    # weights from the N x N system: w = X^T (X X^T + lam I)^-1 y (push-through identity).
+    X = rng.standard_normal((5, 8))
+    y = rng.standard_normal(5)
+    expected = X.T @ np.linalg.solve(X @ X.T + 0.3 * np.eye(5), y)
+    got = impl.ridge_map(X, y, 0.3)
+    assert_close(got, expected, tol=1e-10, what="ridge_map(X (5, 8), y, lam=0.3) vs the dual form")
 
 
 def test_ridge_map_rejects_mismatched_shapes(impl, rng):
@@ -810,6 +1058,22 @@ def test_logistic_nll_and_grad_is_stable_for_large_logits(impl, assert_close, ca
     assert_close(grad, [500.0], tol=1e-12, what="logistic_nll_and_grad at z = +-1000 -> grad")
 
 
+def test_logistic_nll_and_grad_is_accurate_for_confident_right_answers(impl, assert_close):
+    # One example, x = 1, w = 40, y = 1 (and its mirror, w = -40, y = 0): the
+    # loss is log1p(e^-40) = 4.25e-18 and the gradient -sigmoid(-40) (or
+    # +sigmoid(-40)). logaddexp(0, 40) - 40 and sigmoid(40) - 1 both round to 0.
+    tiny = math.log1p(math.exp(-40.0))
+    s = math.exp(-40.0) / (1 + math.exp(-40.0))
+    for w, y, g in [(40.0, 1.0, -s), (-40.0, 0.0, s)]:
+        loss, grad = impl.logistic_nll_and_grad(np.array([w]), np.array([[1.0]]), np.array([y]))
+        assert_close(
+            loss, tiny, tol=1e-12, what=f"logistic_nll_and_grad(w=[{w}], X=[[1]], y=[{y}]) -> loss"
+        )
+        assert_close(
+            grad, [g], tol=1e-12, what=f"logistic_nll_and_grad(w=[{w}], X=[[1]], y=[{y}]) -> grad"
+        )
+
+
 def test_logistic_nll_and_grad_rejects_mismatched_shapes(impl, rng):
     X = rng.standard_normal((5, 3))
     with pytest.raises(ValueError, match=r"\(5, 3\)"):
@@ -848,6 +1112,22 @@ def _noisy_labels(rng, N=40):
     X = np.column_stack([np.ones(N), rng.standard_normal((N, 2))])
     p = 1.0 / (1.0 + np.exp(-(X @ np.array([0.5, 1.5, -1.0]))))
     return X, (rng.uniform(size=N) < p).astype(np.float64)
+
+
+@pytest.mark.parametrize(("lr", "n_steps"), [(0.0, 5), (0.5, 0)], ids=["lr-0", "no-steps"])
+def test_fit_logistic_regression_falsy_hyperparameters_are_used_as_given(
+    impl, rng, assert_close, lr, n_steps
+):
+    # lr = 0 and n_steps = 0 are valid: the weights stay at w_0 = 0, shape (D,).
+    # A default substituted for a falsy value (lr or 0.1) moves them.
+    X, y = _classification_data(rng)
+    got = impl.fit_logistic_regression(X, y, lr, n_steps)
+    assert_close(
+        got,
+        np.zeros(4),
+        tol=0,
+        what=f"fit_logistic_regression(X (7, 4), y, lr={lr}, n_steps={n_steps})",
+    )
 
 
 def test_fit_logistic_regression_reaches_the_newton_optimum(impl, rng, assert_close):
@@ -921,6 +1201,15 @@ def test_categorical_map_leaves_counts_untouched(impl, call_untouched):
 
 def test_gaussian_mle_leaves_x_untouched(impl, rng, call_untouched):
     call_untouched(impl.gaussian_mle, rng.standard_normal(8), what="gaussian_mle(x)")
+
+
+def test_multivariate_gaussian_mle_leaves_X_untouched(impl, rng, call_untouched):
+    # X -= X.mean(0) centres the caller's data in place.
+    call_untouched(
+        impl.multivariate_gaussian_mle,
+        rng.standard_normal((6, 3)),
+        what="multivariate_gaussian_mle(X)",
+    )
 
 
 def test_poisson_mle_leaves_x_untouched(impl, call_untouched):

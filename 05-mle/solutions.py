@@ -71,6 +71,29 @@ def gaussian_mle(x: np.ndarray):
     return mu, var
 
 
+def multivariate_gaussian_mle(X: np.ndarray):
+    """MLE (mu (D,), Sigma (D, D)) of a multivariate Gaussian from rows X (N, D); Sigma / N."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(
+            f"multivariate_gaussian_mle: X must be (N, D) with N >= 1, got shape {X.shape}"
+        )
+    N = X.shape[0]
+    mu = X.mean(axis=0)  # (D,)
+    # Centre first, then form the scatter matrix: (D, N) @ (N, D) -> (D, D).
+    # The one-pass X^T X / N - mu mu^T cancels catastrophically when the data
+    # sit far from 0 (features at 1e9 with spread 1: both terms are ~1e18).
+    # A new array: centring in place (X -= mu) would change the caller's data.
+    Xc = X - mu
+    # Divide by N, not N - 1: the MLE (np.cov(X, rowvar=False, bias=True)).
+    # Common mistakes: Xc @ Xc.T, an (N, N) Gram matrix of the examples, and
+    # np.cov(X) without rowvar=False, which treats rows as variables.
+    # For N <= D the result is singular (rank <= N - 1): the likelihood is then
+    # unbounded, and a caller who needs a density adds eps * I (or shrinks).
+    Sigma = Xc.T @ Xc / N
+    return mu, Sigma
+
+
 def poisson_mle(x: np.ndarray):
     """MLE of the Poisson rate: the sample mean of the counts, along axis 0."""
     x = np.asarray(x, dtype=np.float64)
@@ -132,7 +155,7 @@ def _check_design(name: str, X: np.ndarray, y: np.ndarray) -> None:
 
 
 def linear_regression_mle(X: np.ndarray, y: np.ndarray):
-    """MLE (w, noise_var) of y = X w + Gaussian noise: least squares, then mean residual^2."""
+    """MLE (w, noise_var) of y = X w + Gaussian noise: min-norm least squares, mean residual^2."""
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     _check_design("linear_regression_mle", X, y)
@@ -171,6 +194,12 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _softplus(z: np.ndarray) -> np.ndarray:
+    # log(1 + e^z) = max(z, 0) + log1p(e^{-|z|}): no overflow, and accurate
+    # for very negative z, where it is about e^z (np.log(1 + e^z) rounds to 0).
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
 def logistic_nll_and_grad(w: np.ndarray, X: np.ndarray, y: np.ndarray):
     """Mean logistic-regression NLL and its gradient X^T (sigmoid(X w) - y) / N."""
     w = np.asarray(w, dtype=np.float64)
@@ -185,11 +214,20 @@ def logistic_nll_and_grad(w: np.ndarray, X: np.ndarray, y: np.ndarray):
     # np.logaddexp(0, z) is log(1 + e^z) without overflow: log(1 + exp(1000))
     # would be inf (and a RuntimeWarning). Not log(sigmoid(z)) either: sigmoid
     # rounds to 1.0 or 0.0 for large |z| and the log becomes 0 or -inf.
-    loss = float(np.mean(np.logaddexp(0.0, z) - y * z))
+    # Per example it equals y softplus(-z) + (1 - y) softplus(z), since
+    # softplus(z) - z = softplus(-z); written that way a confidently right
+    # example keeps its tiny loss: for y = 1, z = 40, logaddexp(0, 40) - 40
+    # subtracts two numbers that both round to 40 and gives 0, while
+    # softplus(-40) = log1p(e^-40) = 4.2e-18 to full precision.
+    loss = float(np.mean(y * _softplus(-z) + (1.0 - y) * _softplus(z)))
     # d/dz [log(1 + e^z) - y z] = sigmoid(z) - y; the chain rule through z = X w
     # gives X^T (.); the 1/N comes from the mean. Common mistakes: y - sigmoid
     # (the ascent direction) and dropping 1/N (the gradient of the sum).
-    grad = X.T @ (_sigmoid(z) - y) / N
+    # The residual is written (1 - y) sigmoid(z) - y sigmoid(-z) (the same
+    # number, soft labels included): for y = 1, z = 40, sigmoid(40) rounds to
+    # 1.0 and 1.0 - 1 = 0, while the true residual is -sigmoid(-40) = -4.2e-18.
+    residual = (1.0 - y) * _sigmoid(z) - y * _sigmoid(-z)
+    grad = X.T @ residual / N
     return loss, grad
 
 

@@ -67,7 +67,9 @@ def init_mlp(layer_sizes, rng: np.random.Generator):
     Args:
         layer_sizes: [D, H1, ..., C], input size first, output size last;
             at least two positive sizes.
-        rng: the np.random.Generator to draw from (never np.random.*).
+        rng: the np.random.Generator to draw from (never np.random.*),
+            layer after layer: every layer's weights are fresh, independent
+            draws (never re-seed, never reuse a draw for a same-shaped layer).
 
     Returns:
         list of (W, b) tuples, one per layer: len(layer_sizes) - 1 of them.
@@ -142,7 +144,8 @@ def mlp_activation_shapes(batch_size: int, layer_sizes) -> list[tuple]:
         [(N, layer_sizes[1]), (N, layer_sizes[2]), ..., (N, layer_sizes[-1])]
 
     Args:
-        batch_size: N.
+        batch_size: N; 1 gives (1, M) shapes (never squeezed), and 0 is valid
+            (an empty batch: (0, M)).
         layer_sizes: [D, H1, ..., C], at least two sizes.
 
     Returns:
@@ -165,10 +168,75 @@ def predict(x: np.ndarray, params) -> np.ndarray:
         params: list of (W, b).
 
     Returns:
-        ndarray (N,) of integer dtype (class indices 0..C-1).
+        ndarray (N,) of integer dtype (class indices 0..C-1); (1,) for a batch
+        of one. On a tie the first (lowest) index wins, as np.argmax and
+        torch.argmax.
 
     Hint: which axis holds the classes? No softmax is needed: it is
     increasing, so it cannot change which score is largest.
+    """
+    raise NotImplementedError
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis: turn each row of scores into probabilities.
+
+        p[n, c] = exp(z[n, c]) / sum_j exp(z[n, j])
+                = exp(z[n, c] - m[n]) / sum_j exp(z[n, j] - m[n]),   m[n] = max_j z[n, j]
+
+    The two lines are equal for any shift m[n] (it cancels); the max of each
+    ROW makes every exponent <= 0 (no overflow) and the largest term exactly 1
+    (the denominator is >= 1: no 0 / 0). Each row is normalised on its own:
+    the probabilities of one example never depend on another example.
+
+    Args:
+        scores: (N, C) logits (the output of mlp_forward), or any (..., C);
+            a 1-D (C,) vector is one example. Magnitudes up to 1e308.
+
+    Returns:
+        ndarray of the same shape, float64, each row >= 0 and summing to 1.
+        A batch of one, (1, C), stays (1, C).
+
+    Raises:
+        ValueError: for a 0-d input (no class axis).
+
+    Hint: scores.max(axis=-1, keepdims=True). Not the max of the whole array:
+    with rows [1000, 999] and [0, -1], the second row would be exp(-1000) /
+    exp(-1000) = 0 / 0. Do not subtract in place: the caller's logits stay.
+    """
+    raise NotImplementedError
+
+
+def matrix_chain_order(dims):
+    """Cheapest order to multiply a chain of matrices, by dynamic programming.
+
+    A_i has shape (dims[i], dims[i+1]), i = 0 .. n-1 (n = len(dims) - 1). A
+    (p, q) @ (q, r) product costs p * q * r multiply-adds (2 p q r FLOPs).
+    The product is the same in every order (associativity); the cost is not:
+    for dims (10, 100, 5, 50), (A0 A1) A2 costs 5,000 + 2,500 = 7,500 and
+    A0 (A1 A2) costs 25,000 + 50,000 = 75,000.
+
+        cost(i, j) = min over i <= k < j of
+                     cost(i, k) + cost(k+1, j) + dims[i] * dims[k+1] * dims[j+1]
+        cost(i, i) = 0
+
+    Args:
+        dims: sequence of n + 1 positive integers (list, tuple or int array).
+
+    Returns:
+        (cost, order): cost a Python int, the fewest multiply-adds (exact: no
+        int64 overflow, three 1e7 sizes give 1e21); order a string with one
+        pair of parentheses per product and one space between operands, e.g.
+        "((A0 A1) A2)"; a single matrix is "A0" at cost 0. On a tie, the split
+        with the fewest matrices on the left wins (the first k): for
+        dims (1, 1, 1, 1) the order is "(A0 (A1 A2))".
+
+    Raises:
+        ValueError: if fewer than two sizes are given or a size is < 1.
+
+    Hint: fill cost[i][j] for chains of length 2, 3, ..., n, remembering the
+    best k in split[i][j]; then build the string recursively from split.
+    O(n^3) time. Use Python ints, not a NumPy int64 table.
     """
     raise NotImplementedError
 
@@ -187,8 +255,9 @@ def mlp_flops(batch_size: int, layer_sizes) -> int:
         layer_sizes: [D, H1, ..., C], at least two sizes.
 
     Returns:
-        int. Example: N = 64, [784, 256, 10] -> 2 * 64 * (784*256 + 256*10)
-        = 26,017,792.
+        int, exact: a Python int, never a NumPy int64 that wraps past 9.2e18
+        (N = 1e6 through a (1e6, 1e7) layer is 2e19 FLOPs). Example: N = 64,
+        [784, 256, 10] -> 2 * 64 * (784*256 + 256*10) = 26,017,792.
 
     Hint: almost mlp_parameter_count without the biases, times 2 N.
     """
@@ -343,6 +412,31 @@ def test_affine_forward_cache_holds_original_x_W_b(impl, rng):
     assert np.array_equal(cb, b), "cache[2] is not b"
 
 
+def test_affine_forward_examples_of_a_batch_stay_independent(impl, rng, assert_close):
+    # Row n of the output depends on row n of x only: the output of a batch
+    # is the stack of the outputs of its examples, and permuting the batch
+    # permutes the output rows. Anything computed across the batch (a mean,
+    # a normalisation, a bias of shape (N, 1)) breaks this.
+    x, W, b = rng.standard_normal((5, 3)), rng.standard_normal((3, 5)), rng.standard_normal(5)
+    out, _ = impl.affine_forward(x, W, b)
+    for n in range(5):
+        alone, _ = impl.affine_forward(x[n : n + 1], W, b)
+        assert_close(
+            alone,
+            np.asarray(out)[n : n + 1],
+            tol=1e-12,
+            what=f"affine_forward(x[{n}:{n + 1}]) vs row {n} of the batch",
+        )
+    perm = np.array([3, 0, 4, 1, 2])
+    permuted, _ = impl.affine_forward(x[perm], W, b)
+    assert_close(
+        permuted,
+        np.asarray(out)[perm],
+        tol=1e-12,
+        what="affine_forward(x[perm]) vs affine_forward(x)[perm]",
+    )
+
+
 @pytest.mark.parametrize(
     ("x_shape", "W_shape", "b_shape", "named"),
     [
@@ -427,6 +521,20 @@ def test_init_mlp_is_driven_by_the_callers_rng(impl):
     )
     assert not np.array_equal(first[0][0], other[0][0]), (
         "init_mlp with generators seeded 1 and 2 gave the same weights: the rng is not used"
+    )
+
+
+def test_init_mlp_layers_get_independent_draws(impl, rng):
+    # [16, 16, 16]: two layers of the same shape. Re-seeding per layer, or
+    # reusing one draw, gives W1 == W2 (or perfectly correlated): the layers
+    # then start as copies. Independent draws have a correlation near 0
+    # (standard error 1/16 for 256 pairs).
+    params = impl.init_mlp([16, 16, 16], rng)
+    W1, W2 = np.asarray(params[0][0]), np.asarray(params[1][0])
+    r = float(np.corrcoef(W1.ravel(), W2.ravel())[0, 1])
+    assert abs(r) < 0.25, (
+        f"init_mlp([16, 16, 16]): the two weight matrices have correlation {r:.3f}, "
+        "expected ~0: draw every layer from the caller's rng in turn, never re-seed"
     )
 
 
@@ -524,6 +632,50 @@ def test_mlp_forward_sigmoid_is_stable_for_large_pre_activations(impl, assert_cl
     assert_close(scores, expected, tol=1e-12, what="mlp_forward with sigmoid(+-1000)")
 
 
+def test_mlp_forward_examples_of_a_batch_stay_independent(impl, rng, assert_close):
+    # The forward pass of a batch equals the forward pass of each example
+    # alone (batch of one, kept as (1, C)), and a permutation of the batch
+    # permutes the scores: nothing in an MLP mixes examples.
+    x = rng.standard_normal((6, 4))
+    params = _random_params(rng, [4, 7, 3])
+    scores, _ = impl.mlp_forward(x, params, "tanh")
+    scores = np.asarray(scores)
+    for n in range(6):
+        alone, _ = impl.mlp_forward(x[n : n + 1], params, "tanh")
+        assert_close(
+            alone,
+            scores[n : n + 1],
+            tol=1e-12,
+            what=f"mlp_forward(x[{n}:{n + 1}]) (1, 3) vs row {n} of the batch",
+        )
+    perm = rng.permutation(6)
+    permuted, _ = impl.mlp_forward(x[perm], params, "tanh")
+    assert_close(
+        permuted, scores[perm], tol=1e-12, what="mlp_forward(x[perm]) vs mlp_forward(x)[perm]"
+    )
+
+
+def test_mlp_forward_sigmoid_keeps_relative_accuracy_in_the_tail(impl, assert_close):
+    # One hidden sigmoid unit at pre-activation -40 and at -745 (near the
+    # smallest subnormal), read out by an identity output layer:
+    # sigmoid(-40) = 4.248e-18. Writing sigmoid(z) = 1 - sigmoid(-z) for
+    # z < 0 returns 1 - 1 = 0 there.
+    x = np.array([[-40.0], [-700.0], [35.0]])
+    params = [(np.array([[1.0]]), np.array([0.0])), (np.array([[1.0]]), np.array([0.0]))]
+    scores, _ = impl.mlp_forward(x, params, "sigmoid")
+    expected = [
+        [math.exp(-40.0) / (1 + math.exp(-40.0))],
+        [math.exp(-700.0)],
+        [1 / (1 + math.exp(-35.0))],
+    ]
+    assert_close(
+        scores,
+        expected,
+        tol=1e-12,
+        what="mlp_forward([[-40], [-700], [35]], identity weights, 'sigmoid')",
+    )
+
+
 def test_mlp_forward_rejects_unknown_activation(impl, rng):
     params = _random_params(rng, [3, 4, 2])
     with pytest.raises(ValueError, match="swish"):
@@ -563,6 +715,16 @@ def test_mlp_parameter_count_returns_an_integer(impl):
     )
 
 
+def test_mlp_parameter_count_width_one_layers(impl):
+    # [1, 1]: one weight and one bias. Python int, even for sizes whose
+    # products exceed 2**31: [100000, 100000] -> 10,000,100,000.
+    assert impl.mlp_parameter_count([1, 1]) == 2
+    got = impl.mlp_parameter_count([100_000, 100_000])
+    assert got == 10_000_100_000, (
+        f"mlp_parameter_count([1e5, 1e5]) = {got}, expected 10,000,100,000"
+    )
+
+
 # --- mlp_activation_shapes -------------------------------------------------
 
 
@@ -585,6 +747,17 @@ def test_mlp_activation_shapes_match_a_forward_pass(impl, rng):
     expected = [z.shape for z in pre]
     got = impl.mlp_activation_shapes(3, sizes)
     assert got == expected, f"mlp_activation_shapes(3, {sizes}) = {got}, expected {expected}"
+
+
+@pytest.mark.parametrize("batch_size", [1, 0], ids=["batch-1", "batch-0"])
+def test_mlp_activation_shapes_small_batches_are_kept(impl, batch_size):
+    # A batch of one is (1, M), never squeezed to (M,); batch_size = 0 is
+    # falsy but valid (an empty batch has shapes (0, M)).
+    got = impl.mlp_activation_shapes(batch_size, [5, 4, 2])
+    assert list(map(tuple, got)) == [(batch_size, 4), (batch_size, 2)], (
+        f"mlp_activation_shapes({batch_size}, [5, 4, 2]) = {got}, "
+        f"expected [({batch_size}, 4), ({batch_size}, 2)]"
+    )
 
 
 # --- predict ---------------------------------------------------------------
@@ -623,6 +796,188 @@ def test_predict_ranks_negative_scores(impl):
     )
 
 
+def test_predict_ties_go_to_the_first_index_and_a_batch_of_one_stays_1d(impl):
+    # Scores [2, 5, 5] and [0, 0, 0]: the first maximum wins (np.argmax and
+    # torch.argmax both return it), giving [1, 0]; a batch of one gives (1,).
+    W = np.array([[2.0, 5.0, 5.0]])
+    got = np.asarray(impl.predict(np.array([[1.0], [0.0]]), [(W, np.zeros(3))]))
+    assert got.tolist() == [1, 0], (
+        f"predict with scores [[2, 5, 5], [0, 0, 0]] = {got.tolist()}, expected [1, 0]"
+    )
+    one = np.asarray(impl.predict(np.array([[1.0]]), [(W, np.zeros(3))]))
+    assert one.shape == (1,), f"predict(x (1, 1), ...) has shape {one.shape}, expected (1,)"
+
+
+# --- softmax ---------------------------------------------------------------
+
+
+def _softmax_loop(row):
+    m = max(row)
+    e = [math.exp(v - m) for v in row]
+    return [v / sum(e) for v in e]
+
+
+def test_softmax_matches_a_loop_row_by_row(impl, rng, assert_close):
+    # N = 5 examples, C = 3 classes (non-square: a softmax over axis 0
+    # normalises the columns, each example's probabilities then depend on the
+    # other examples, and no row sums to 1).
+    z = rng.standard_normal((5, 3)) * 3
+    got = impl.softmax(z)
+    assert_close(
+        got, [_softmax_loop(r) for r in z], tol=1e-12, what="softmax(z (5, 3)) over the last axis"
+    )
+
+
+def test_softmax_rows_far_apart_are_each_stable(impl, assert_close, call_quietly):
+    # One row at 1e3, one at 1e-3, one at -1e3, one at 1e300: each row is
+    # shifted by its own max. The global max (1e300) would send the other
+    # rows to exp(-1e300) = 0 and 0 / 0 = nan; no shift at all overflows.
+    z = np.array(
+        [
+            [1000.0, 999.0, 998.0],
+            [1e-3, 2e-3, 0.0],
+            [-1000.0, -1001.0, -1000.0],
+            [1e300, 0.0, -1e300],
+        ]
+    )
+    got = call_quietly(impl.softmax, z, what="softmax(rows at 1e3, 1e-3, -1e3, 1e300)")
+    expected = [_softmax_loop(r) for r in z[:3]] + [[1.0, 0.0, 0.0]]
+    assert_close(got, expected, tol=1e-12, what="softmax(rows at 1e3, 1e-3, -1e3, 1e300)")
+
+
+def test_softmax_small_probabilities_keep_relative_accuracy(impl, assert_close):
+    # softmax([0, -50, -700]): the last two are e^-50 / (1 + e^-50 + e^-700)
+    # and e^-700 / (...), 1.9e-22 and 9.9e-305, each to full relative accuracy.
+    # 1 - (sum of the others), or a clip at 1e-12, loses them.
+    got = impl.softmax(np.array([[0.0, -50.0, -700.0]]))
+    d = 1 + math.exp(-50.0) + math.exp(-700.0)
+    assert_close(
+        got,
+        [[1 / d, math.exp(-50.0) / d, math.exp(-700.0) / d]],
+        tol=1e-12,
+        what="softmax([[0, -50, -700]])",
+    )
+
+
+def test_softmax_batch_of_one_and_a_single_vector_keep_their_shapes(impl, assert_close):
+    assert_close(
+        impl.softmax(np.array([[0.0, math.log(3.0)]])),
+        [[0.25, 0.75]],
+        tol=1e-12,
+        what="softmax([[0, ln 3]]) (1, 2)",
+    )
+    assert_close(
+        impl.softmax(np.array([math.log(3.0), 0.0])),
+        [0.75, 0.25],
+        tol=1e-12,
+        what="softmax([ln 3, 0]) (2,)",
+    )
+
+
+def test_softmax_is_invariant_to_a_shift_per_row(impl, rng, assert_close):
+    z = rng.standard_normal((4, 6))
+    shifted = z + np.array([[100.0], [-3.0], [0.0], [1e4]])
+    assert_close(
+        impl.softmax(shifted),
+        impl.softmax(z) if False else [_softmax_loop(r) for r in z],
+        tol=1e-9,
+        what="softmax(z + c per row)",
+    )
+
+
+def test_softmax_rejects_a_scalar(impl):
+    with pytest.raises(ValueError):
+        impl.softmax(np.float64(1.0))
+
+
+# --- matrix_chain_order ----------------------------------------------------
+
+
+def _brute_force_chain(dims):
+    """Cheapest cost by trying every parenthesisation (Catalan many): slow, independent."""
+
+    def best(i, j):
+        if i == j:
+            return 0
+        return min(
+            best(i, k) + best(k + 1, j) + dims[i] * dims[k + 1] * dims[j + 1] for k in range(i, j)
+        )
+
+    return best(0, len(dims) - 2)
+
+
+def _cost_of_order(order, dims):
+    """Multiply-adds of a parenthesised order string, by evaluating its shapes."""
+    tokens = order.replace("(", " ( ").replace(")", " ) ").split()
+    stack = []
+    total = 0
+    for tok in tokens:
+        if tok == ")":
+            right, left = stack.pop(), stack.pop()
+            assert stack.pop() == "(", f"malformed order {order!r}"
+            assert left[1] == right[0], f"order {order!r} multiplies incompatible shapes"
+            total += left[0] * left[1] * right[1]
+            stack.append((left[0], right[1]))
+        elif tok == "(":
+            stack.append(tok)
+        else:
+            i = int(tok[1:])
+            stack.append((dims[i], dims[i + 1]))
+    assert len(stack) == 1, f"order {order!r} does not reduce to one product"
+    return total
+
+
+@pytest.mark.parametrize(
+    ("dims", "cost", "order"),
+    [
+        ((10, 100, 5, 50), 7_500, "((A0 A1) A2)"),
+        ((30, 35, 15, 5, 10, 20, 25), 15_125, "((A0 (A1 A2)) ((A3 A4) A5))"),
+        ((4, 3), 0, "A0"),
+        ((2, 3, 4), 24, "(A0 A1)"),
+    ],
+    ids=["10-100-5-50", "clrs-6", "one-matrix", "two-matrices"],
+)
+def test_matrix_chain_order_known_chains(impl, dims, cost, order):
+    got = impl.matrix_chain_order(dims)
+    assert tuple(got) == (cost, order), (
+        f"matrix_chain_order({dims}) = {got}, expected ({cost:,}, {order!r})"
+    )
+
+
+def test_matrix_chain_order_matches_brute_force(impl, rng):
+    # Random chains of 2 to 7 matrices, against trying every order; the
+    # returned order must also cost what is claimed.
+    for _ in range(15):
+        dims = [int(d) for d in rng.integers(1, 40, size=int(rng.integers(3, 9)))]
+        cost, order = impl.matrix_chain_order(dims)
+        expected = _brute_force_chain(dims)
+        assert cost == expected, (
+            f"matrix_chain_order({dims}) cost {cost}, expected {expected} (brute force)"
+        )
+        assert _cost_of_order(order, dims) == cost, (
+            f"matrix_chain_order({dims}): order {order!r} does not cost {cost}"
+        )
+
+
+def test_matrix_chain_order_ties_go_to_the_first_split(impl):
+    # All sizes 1: every order costs n - 1; the first k wins at every level.
+    assert tuple(impl.matrix_chain_order([1, 1, 1, 1])) == (2, "(A0 (A1 A2))")
+    assert tuple(impl.matrix_chain_order([1, 1, 1, 1, 1])) == (3, "(A0 (A1 (A2 A3)))")
+
+
+def test_matrix_chain_order_is_exact_beyond_int64(impl):
+    # (1e7, 1e7) @ (1e7, 1e7): 1e21 multiply-adds, above int64's 9.2e18. A
+    # NumPy int64 table wraps around silently; Python ints do not.
+    cost, _ = impl.matrix_chain_order(np.array([10**7, 10**7, 10**7]))
+    assert cost == 10**21, f"matrix_chain_order([1e7, 1e7, 1e7]) cost {cost}, expected 10**21"
+    assert isinstance(cost, int), f"cost is {type(cost).__name__}, expected a Python int"
+
+
+def test_matrix_chain_order_rejects_too_few_sizes(impl):
+    with pytest.raises(ValueError):
+        impl.matrix_chain_order([5])
+
+
 # --- mlp_flops -------------------------------------------------------------
 
 
@@ -640,6 +995,13 @@ def test_mlp_flops_known_values(impl, batch_size, layer_sizes, expected):
         f"mlp_flops({batch_size}, {layer_sizes}) = {got}, expected {expected:,} "
         "(2 N D M per layer, biases and activations not counted)"
     )
+
+
+def test_mlp_flops_is_exact_beyond_int64(impl):
+    # 2 * 10^6 * 10^6 * 10^7 = 2e19 > int64's 9.2e18: np.sum / np.prod over an
+    # int64 array wraps to a negative number; Python ints stay exact.
+    got = impl.mlp_flops(10**6, [10**6, 10**7])
+    assert got == 2 * 10**19, f"mlp_flops(1e6, [1e6, 1e7]) = {got}, expected 2 * 10**19"
 
 
 # --- collapse_linear_layers ------------------------------------------------
@@ -701,6 +1063,17 @@ def test_mlp_forward_leaves_inputs_untouched(impl, rng, call_untouched, activati
 def test_predict_leaves_inputs_untouched(impl, rng, call_untouched):
     x, params = rng.standard_normal((3, 4)), _small_params(rng)
     call_untouched(impl.predict, x, params, what="predict(x, params)")
+
+
+def test_softmax_leaves_scores_untouched(impl, rng, call_untouched):
+    # scores -= scores.max(...) shifts the caller's logits in place.
+    call_untouched(impl.softmax, rng.standard_normal((3, 4)) * 5, what="softmax(scores)")
+
+
+def test_matrix_chain_order_leaves_dims_untouched(impl, call_untouched):
+    call_untouched(
+        impl.matrix_chain_order, np.array([10, 100, 5, 50]), what="matrix_chain_order(dims)"
+    )
 
 
 def test_collapse_linear_layers_leaves_params_untouched(impl, rng, call_untouched):

@@ -8,6 +8,7 @@ here explain why each line is the way it is and which mistakes are common.
 from __future__ import annotations
 
 import math
+import operator
 from itertools import pairwise
 
 import numpy as np
@@ -130,7 +131,7 @@ def mlp_parameter_count(layer_sizes) -> int:
 
 
 def mlp_activation_shapes(batch_size: int, layer_sizes) -> list[tuple]:
-    """Shape of each layer's output, input excluded: [(N, layer_sizes[1]), ...]."""
+    """Shape of each layer's output, input excluded: [(N, layer_sizes[1]), ...]; N = 0 valid."""
     if len(layer_sizes) < 2:
         raise ValueError(
             f"mlp_activation_shapes: need at least two layer sizes, got {list(layer_sizes)}"
@@ -139,7 +140,7 @@ def mlp_activation_shapes(batch_size: int, layer_sizes) -> list[tuple]:
 
 
 def predict(x: np.ndarray, params) -> np.ndarray:
-    """Class indices (N,) of the largest score per example (ReLU hidden layers)."""
+    """Class indices (N,) of the largest score per example; ties go to the first index."""
     scores, _ = mlp_forward(x, params)
     # argmax over the class axis (axis 1), not axis 0 (that is "which example
     # scores highest for each class"). No softmax needed: it is monotonic, so
@@ -148,8 +149,59 @@ def predict(x: np.ndarray, params) -> np.ndarray:
     return np.argmax(scores, axis=1)
 
 
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax over the last (class) axis, stable for any magnitude."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim == 0:
+        raise ValueError("softmax: scores need a class axis, got a scalar")
+    # softmax(z) = softmax(z - c) for any c per row: subtract each ROW's max
+    # (keepdims so it broadcasts back over the classes). Then every exponent
+    # is <= 0, nothing overflows, and the largest term is exactly 1, so the
+    # denominator is >= 1: no 0 / 0 either. Common mistakes: the max of the
+    # whole array (a row far below it underflows to 0 / 0 = nan), axis=0
+    # (normalises over the batch: examples leak into each other), no keepdims
+    # ((N,) against (N, C) broadcasts wrongly or fails), and subtracting in
+    # place (scores -= ...), which changes the caller's logits.
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def matrix_chain_order(dims):
+    """Cheapest parenthesisation of A0 @ A1 @ ... with A_i of shape (dims[i], dims[i+1])."""
+    # Python ints (operator.index accepts int and NumPy integers, not floats).
+    dims = [operator.index(d) for d in dims]
+    if len(dims) < 2 or min(dims) < 1:
+        raise ValueError(f"matrix_chain_order: need at least two positive sizes, got {dims}")
+    n = len(dims) - 1  # number of matrices
+    # cost[i][j]: fewest multiply-adds for A_i ... A_j; split[i][j]: the k of
+    # the last product (A_i..A_k)(A_{k+1}..A_j). Python ints throughout: the
+    # counts reach 1e21 for three 1e7-sized dimensions, where int64 wraps.
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(2, n + 1):  # chains of 2, 3, ..., n matrices
+        for i in range(n - length + 1):
+            j = i + length - 1
+            best = None
+            for k in range(i, j):
+                # (dims[i], dims[k+1]) @ (dims[k+1], dims[j+1]) costs
+                # dims[i] * dims[k+1] * dims[j+1] multiply-adds.
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if best is None or c < best:  # strict: the first (smallest) k wins ties
+                    best, split[i][j] = c, k
+            cost[i][j] = best
+
+    def paren(i: int, j: int) -> str:
+        if i == j:
+            return f"A{i}"
+        k = split[i][j]
+        return f"({paren(i, k)} {paren(k + 1, j)})"
+
+    return cost[0][n - 1], paren(0, n - 1)
+
+
 def mlp_flops(batch_size: int, layer_sizes) -> int:
-    """Floating-point operations of the forward pass's matrix products: sum 2 N D M."""
+    """FLOPs of the forward pass's matrix products, sum 2 N D M, as an exact Python int."""
     sizes = [int(s) for s in layer_sizes]
     if len(sizes) < 2:
         raise ValueError(f"mlp_flops: need at least two layer sizes, got {sizes}")
