@@ -714,6 +714,27 @@ def test_batchnorm_forward_eval_uses_running_stats(impl, assert_close):
     )
 
 
+def test_batchnorm_forward_eval_uses_the_given_eps(impl, assert_close):
+    # Eval mode reads eps from bn_param too: running_var + eps = [4, 1] exactly
+    # with eps = 0.5, so out = (x - running_mean) / [2, 1]. A hard-coded 1e-5
+    # gives (x - mean) / sqrt([3.5, 0.5]).
+    bn_param = {
+        "mode": "eval",
+        "eps": 0.5,
+        "running_mean": np.array([1.0, -1.0]),
+        "running_var": np.array([3.5, 0.5]),
+    }
+    x = np.array([[3.0, 0.0], [-1.0, 2.0]])
+    out, _ = impl.batchnorm_forward(x, np.ones(2), np.zeros(2), bn_param)
+    assert_close(
+        out,
+        [[1.0, 1.0], [-1.0, 3.0]],
+        tol=1e-12,
+        what="batchnorm_forward(x=[[3, 0], [-1, 2]], ones, zeros, eval bn_param with eps=0.5, "
+        "running_mean=[1, -1], running_var=[3.5, 0.5]) (sqrt(running_var + 0.5) = [2, 1])",
+    )
+
+
 def test_batchnorm_forward_eval_leaves_bn_param_untouched(impl, rng, call_untouched):
     # Not mutable here: eval mode must neither update nor add anything.
     x, gamma, beta = _bn_case(rng)
@@ -768,6 +789,25 @@ def test_batchnorm_forward_eval_treats_each_example_alone(impl, rng, assert_clos
         np.asarray(full)[2:3],
         tol=1e-14,
         what="batchnorm_forward(x[2:3] (1, 4), eval) against row 2 of the full batch",
+    )
+
+
+def test_batchnorm_forward_mode_defaults_to_train(impl, rng, assert_close):
+    # No "mode" key: train mode, as a freshly built torch module (batch
+    # statistics, running statistics stored). Not a KeyError, not eval mode.
+    x, gamma, beta = _bn_case(rng, N=5, D=3)
+    bn_param = {}
+    out, _ = impl.batchnorm_forward(x, gamma, beta, bn_param)
+    expected, mean, var = _bn_reference(x, gamma, beta)
+    what = "batchnorm_forward(x (5, 3), gamma, beta, bn_param={}) (absent mode means 'train')"
+    assert_close(out, expected, tol=1e-10, what=what + " -> out (batch statistics)")
+    assert {"running_mean", "running_var"} <= set(bn_param), (
+        f"{what}: bn_param has keys {sorted(bn_param)} afterwards, expected the running "
+        "statistics of a train step"
+    )
+    assert_close(bn_param["running_mean"], 0.1 * mean, tol=1e-12, what=what + " -> running_mean")
+    assert_close(
+        bn_param["running_var"], 0.9 + 0.1 * var * 5 / 4, tol=1e-12, what=what + " -> running_var"
     )
 
 
@@ -1238,6 +1278,20 @@ def test_groupnorm_forward_matches_loop_reference(impl, rng, assert_close, group
     )
 
 
+@pytest.mark.parametrize("eps", [0.0, 0.5])
+def test_groupnorm_forward_uses_the_given_eps(impl, rng, assert_close, eps):
+    # eps=0 is valid (falsy); eps=0.5 is large enough against a variance ~1 to show.
+    x = rng.standard_normal((2, 4, 2, 3))
+    gamma, beta = rng.standard_normal(4), rng.standard_normal(4)
+    out, _ = impl.groupnorm_forward(x, gamma, beta, 2, eps=eps)
+    assert_close(
+        out,
+        _gn_reference(x, gamma, beta, 2, eps=eps),
+        tol=1e-10,
+        what=f"groupnorm_forward(x (2, 4, 2, 3), gamma, beta, groups=2, eps={eps})",
+    )
+
+
 def test_groupnorm_forward_batch_of_one_is_not_squeezed(impl, rng, assert_close):
     # Statistics per example: a batch of one gives example 1's rows of the full output.
     x = rng.standard_normal((3, 4, 2, 5))
@@ -1376,6 +1430,24 @@ def test_spatial_batchnorm_forward_one_image_trains_but_one_pixel_does_not(impl,
         impl.spatial_batchnorm_forward(x[:, :, :1, :1], gamma, beta, {"mode": "train"})
 
 
+def test_spatial_batchnorm_forward_eval_accepts_one_pixel(impl, rng, assert_close):
+    # The one-value-per-channel error is a TRAIN-mode rule: in eval mode a
+    # single 1x1 image is a fixed affine map of the running statistics (torch agrees).
+    x = rng.standard_normal((1, 3, 1, 1))
+    gamma, beta = rng.standard_normal(3), rng.standard_normal(3)
+    mean, var = rng.standard_normal(3), rng.uniform(0.5, 2.0, 3)
+    bn_param = {"mode": "eval", "running_mean": mean, "running_var": var}
+    out, _ = impl.spatial_batchnorm_forward(x, gamma, beta, bn_param)
+    expected = (gamma * (x[0, :, 0, 0] - mean) / np.sqrt(var + 1e-5) + beta).reshape(1, 3, 1, 1)
+    assert_close(
+        out,
+        expected,
+        tol=1e-12,
+        what="spatial_batchnorm_forward(x (1, 3, 1, 1), eval bn_param) "
+        "(eval mode accepts one pixel)",
+    )
+
+
 def test_spatial_batchnorm_forward_does_not_modify_inputs(impl, rng, call_untouched):
     x = rng.standard_normal((2, 3, 2, 2))
     call_untouched(
@@ -1419,6 +1491,39 @@ def test_spatial_batchnorm_backward_matches_numerical_vjp(impl, rng, num_vjp, as
         tol=1e-7,
         what=f"spatial_batchnorm_backward(random dout {shape}, train cache) -> d{wrt} "
         "(tolerance 1e-7; a correct backward agrees to ~1e-8)",
+    )
+
+
+@pytest.mark.parametrize("wrt", ["x", "gamma", "beta"])
+def test_spatial_batchnorm_backward_eval_mode_matches_numerical_vjp(
+    impl, rng, num_vjp, assert_close, wrt
+):
+    # With an eval-mode cache the layer is a fixed per-channel affine map: the
+    # train-mode closed form (batch coupling) is wrong here.
+    shape = (2, 3, 2, 3)
+    inputs = {"x": rng.standard_normal(shape)}
+    inputs |= {"gamma": rng.standard_normal(3), "beta": rng.standard_normal(3)}
+    mean, var = rng.standard_normal(3), rng.uniform(0.5, 2.0, 3)
+    bn_param = {"mode": "eval", "running_mean": mean, "running_var": var}
+    _, cache = impl.spatial_batchnorm_forward(
+        inputs["x"], inputs["gamma"], inputs["beta"], bn_param
+    )
+    dout = rng.standard_normal(shape)
+    grads = impl.spatial_batchnorm_backward(dout, cache)
+    grads = dict(zip(("x", "gamma", "beta"), grads, strict=True))
+
+    def forward(value):
+        args = {**inputs, wrt: value}
+        scale = (args["gamma"] / np.sqrt(var + 1e-5))[:, None, None]
+        return (args["x"] - mean[:, None, None]) * scale + args["beta"][:, None, None]
+
+    assert_close(
+        grads[wrt],
+        num_vjp(forward, inputs[wrt], dout, h=1e-3),  # linear in each input: exact
+        tol=1e-8,
+        what=f"spatial_batchnorm_backward(random dout {shape}, EVAL-mode cache) -> d{wrt} "
+        "(eval mode is a fixed affine map per channel: "
+        "dx = dout * gamma / sqrt(running_var + eps))",
     )
 
 

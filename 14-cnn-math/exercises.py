@@ -715,6 +715,21 @@ def test_im2col_matches_loop_reference(impl, rng, assert_close, case):
     )
 
 
+def test_im2col_accepts_a_non_contiguous_input(impl, rng, assert_close):
+    # A transposed view (a channels-last buffer seen as (N, C, H, W)) with no
+    # padding: strides computed from the shape (as_strided with C-order
+    # strides of x itself) read the wrong memory; x.strides or
+    # sliding_window_view read the right one.
+    x = rng.standard_normal((2, 5, 4, 3)).transpose(0, 3, 1, 2)  # (2, 3, 5, 4), not C-contiguous
+    assert_close(
+        impl.im2col(x, 3, 2, 1, 0),
+        _im2col_loop(x, 3, 2, 1, 0),
+        tol=0,
+        what="im2col(x (2, 3, 5, 4) a transposed, non-contiguous view, kh=3, kw=2, stride=1, "
+        "padding=0) (use x.strides, or sliding_window_view, never strides built from the shape)",
+    )
+
+
 def test_im2col_leaves_input_untouched(impl, rng, call_untouched):
     call_untouched(impl.im2col, rng.standard_normal((2, 3, 5, 4)), 3, 2, 2, 1)
 
@@ -1029,6 +1044,20 @@ def test_maxpool2d_forward_propagates_nan(impl):
     )
 
 
+def test_maxpool2d_forward_accepts_a_non_contiguous_input(impl, rng, assert_close):
+    # As for im2col: windows built from strides computed from the shape read
+    # the wrong memory of a view such as a transpose.
+    x = rng.standard_normal((2, 6, 5, 3)).transpose(0, 3, 1, 2)  # (2, 3, 6, 5), not C-contiguous
+    out, _ = impl.maxpool2d_forward(x, 2, 2)
+    assert_close(
+        out,
+        _pool_loop(x, 2, 2, max),
+        tol=0,
+        what="maxpool2d_forward(x (2, 3, 6, 5) a transposed, non-contiguous view, size=2, "
+        "stride=2) (use x.strides, or sliding_window_view)",
+    )
+
+
 def test_maxpool2d_forward_leaves_input_untouched(impl, rng, call_untouched):
     call_untouched(impl.maxpool2d_forward, rng.standard_normal((2, 3, 6, 4)), 3, 1)
 
@@ -1326,6 +1355,20 @@ def test_conv_transpose2d_rejects_mismatched_shapes(impl, rng):
     w = rng.standard_normal((2, 3, 3, 3))  # C_in of w is 2, x has 3 channels
     with pytest.raises(ValueError, match=re.escape(str(w.shape))):
         impl.conv_transpose2d(x, w, np.zeros(3))
+
+
+def test_conv_transpose2d_rejects_a_bias_of_the_wrong_length(impl, rng):
+    # b is one bias per OUTPUT channel, (C_out,) = (w.shape[1],). A (C_in,) or a
+    # (1,) bias must not be broadcast silently.
+    x = rng.standard_normal((2, 3, 3, 4))
+    w = rng.standard_normal((3, 2, 3, 3))  # C_in = 3, C_out = 2
+    for b in (np.zeros(3), np.zeros(1)):
+        with pytest.raises(ValueError, match=re.escape(str(b.shape))):  # noqa: PT012
+            impl.conv_transpose2d(x, w, b, stride=2, padding=1)
+            pytest.fail(
+                f"conv_transpose2d(x {x.shape}, w {w.shape}, b {b.shape}) raised nothing: "
+                "b must be (C_out,) = (2,)"
+            )
 
 
 if __name__ == "__main__":

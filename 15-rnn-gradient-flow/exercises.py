@@ -559,6 +559,15 @@ def test_rnn_step_forward_rejects_mismatched_shapes(impl, rng):
         impl.rnn_step_forward(x, h_prev, Wx.T, Wh, b)  # Wx given as (H, D)
 
 
+def test_rnn_step_forward_rejects_a_bias_of_the_wrong_shape(impl, rng):
+    # A (1,) bias broadcasts silently over the H units: one shared bias instead of H.
+    x, h_prev, Wx, Wh, _ = _cell_case(rng, 1)  # D = 4, H = 5
+    b = np.zeros(1)
+    with pytest.raises(ValueError, match=re.escape(str(b.shape))):  # noqa: PT012
+        impl.rnn_step_forward(x, h_prev, Wx, Wh, b)
+        pytest.fail("rnn_step_forward(x (3, 4), h_prev (3, 5), Wx, Wh, b (1,)) raised nothing")
+
+
 def test_rnn_step_forward_leaves_inputs_untouched(impl, rng, call_untouched):
     call_untouched(impl.rnn_step_forward, *_cell_case(rng, 1))
 
@@ -763,6 +772,15 @@ def test_lstm_step_forward_rejects_a_gru_shaped_weight(impl, rng):
     x, h_prev, Wx, Wh, b = _cell_case(rng, 3)  # (D, 3H): three gates, not four
     with pytest.raises(ValueError, match=re.escape(str(Wx.shape))):
         impl.lstm_step_forward(x, h_prev, np.zeros_like(h_prev), Wx, Wh, b)
+
+
+def test_lstm_step_forward_rejects_a_c_prev_of_the_wrong_shape(impl, rng):
+    # c_prev (N, 1) broadcasts silently against the (N, H) gates: check it is (N, H).
+    x, h_prev, Wx, Wh, b = _cell_case(rng, 4)  # N = 3, H = 5
+    c_prev = np.zeros((3, 1))
+    with pytest.raises(ValueError, match=re.escape(str(c_prev.shape))):  # noqa: PT012
+        impl.lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
+        pytest.fail("lstm_step_forward(..., h_prev (3, 5), c_prev (3, 1), ...) raised nothing")
 
 
 def test_lstm_step_forward_leaves_inputs_untouched(impl, rng, call_untouched):
@@ -1234,6 +1252,16 @@ def test_masked_rnn_forward_rejects_a_zero_length(impl, rng):
         impl.masked_rnn_forward(*inputs.values(), np.array([3, 0]))
 
 
+@pytest.mark.parametrize("lengths", [[3, 4], [3, 3, 3]], ids=["longer-than-T", "not-N-values"])
+def test_masked_rnn_forward_rejects_lengths_that_do_not_fit(impl, rng, lengths):
+    # N = 2, T = 3: a length of 4 exceeds T (no padding to hold it), and three
+    # lengths do not describe two sequences. Both are ValueErrors naming lengths.
+    inputs = _seq_case(rng, 1, N=2, T=3)
+    with pytest.raises(ValueError, match="lengths"):  # noqa: PT012
+        impl.masked_rnn_forward(*inputs.values(), np.array(lengths))
+        pytest.fail(f"masked_rnn_forward(x (2, 3, 2), ..., lengths={lengths}) raised nothing")
+
+
 def test_masked_rnn_forward_leaves_inputs_untouched(impl, rng, call_untouched):
     inputs = _seq_case(rng, 1, N=2, T=3)
     call_untouched(impl.masked_rnn_forward, *inputs.values(), np.array([1, 3]))
@@ -1260,6 +1288,14 @@ def test_orthogonal_init_has_all_singular_values_equal_to_gain(impl, rng, assert
     assert np.shape(W) == shape, f"orthogonal_init({shape}) has shape {np.shape(W)}"
     s = np.linalg.svd(W, compute_uv=False)
     assert_close(s, np.full(min(shape), 1.5), tol=1e-12, what=f"singular values of {shape}")
+
+
+def test_orthogonal_init_default_gain_is_one(impl, rng, assert_close):
+    # torch.nn.init.orthogonal_'s default gain is 1: without a gain argument the
+    # result is exactly orthogonal, every singular value 1.
+    W = impl.orthogonal_init((4, 6), rng)
+    s = np.linalg.svd(np.asarray(W), compute_uv=False)
+    assert_close(s, np.ones(4), tol=1e-12, what="singular values of orthogonal_init((4, 6), rng)")
 
 
 if __name__ == "__main__":
