@@ -506,6 +506,25 @@ def test_scaled_dot_product_attention_is_stable_for_large_widely_spread_scores(
     assert_close(out, expected_out, tol=1e-12, what=what + " -> out")
 
 
+def test_scaled_dot_product_attention_ignores_a_masked_key_with_a_huge_score(
+    impl, assert_close, call_quietly
+):
+    # d = 1: scores [1000, 0, 1] with key 0 masked. Masking AFTER an unmasked
+    # softmax (weights * mask, then renormalise) lets the masked score 1000 set
+    # the shift: exp(0 - 1000) and exp(1 - 1000) underflow to 0 and the row
+    # comes out all 0 instead of [0, 1/(1+e), e/(1+e)]. Mask first, then shift
+    # by the max of the ALLOWED scores.
+    Q = np.array([[1.0]])
+    K = np.array([[1000.0], [0.0], [1.0]])
+    V = np.array([[100.0, 100.0], [1.0, 0.0], [0.0, 1.0]])
+    mask = np.array([[False, True, True]])
+    w1 = 1.0 / (1.0 + math.e)
+    what = "scaled_dot_product_attention(Q=[[1]], K=[[1000], [0], [1]], V, mask=[[F, T, T]])"
+    out, weights = call_quietly(impl.scaled_dot_product_attention, Q, K, V, mask, what=what)
+    assert_close(weights, [[0.0, w1, 1.0 - w1]], tol=1e-12, what=what + " -> weights")
+    assert_close(out, [[w1, 1.0 - w1]], tol=1e-12, what=what + " -> out")
+
+
 def test_scaled_dot_product_attention_is_permutation_equivariant(impl, rng, assert_close):
     # Permuting the queries permutes the output rows; permuting keys and values
     # together changes nothing. (No positions: that is why transformers add them.)
@@ -660,6 +679,37 @@ def test_attention_backward_sums_gradients_of_shared_keys(impl, rng, num_vjp, as
     )
 
 
+def test_attention_backward_sums_gradients_of_a_query_shared_over_the_batch(
+    impl, rng, num_vjp, assert_close
+):
+    # Q of shape (1, Lq, d) is broadcast against 3 examples of keys: dQ must be
+    # summed back to (1, Lq, d), like dK and dV in multi-query attention.
+    Q = rng.standard_normal((1, 2, 3))
+    K = rng.standard_normal((3, 4, 3))
+    V = rng.standard_normal((3, 4, 2))
+    dout = rng.standard_normal((3, 2, 2))
+    _check_attention_vjp(
+        impl, num_vjp, assert_close, Q, K, V, None, dout, "Q (1, 2, 3) shared, K (3, 4, 3)"
+    )
+
+
+def test_attention_backward_sums_over_leading_axes_a_2d_input_lacks(
+    impl, rng, num_vjp, assert_close
+):
+    # K (Lk, d) and V (Lk, dv) have no batch or head axes at all: one key set
+    # for every (N, h). Their gradients sum over the extra leading axes of the
+    # output, back to (Lk, d) and (Lk, dv).
+    Q = rng.standard_normal((2, 3, 2, 3))
+    K = rng.standard_normal((4, 3))
+    V = rng.standard_normal((4, 2))
+    mask = rng.uniform(size=(2, 1, 2, 4)) < 0.7
+    mask[..., 1] = True
+    dout = rng.standard_normal((2, 3, 2, 2))
+    _check_attention_vjp(
+        impl, num_vjp, assert_close, Q, K, V, mask, dout, "Q (2, 3, 2, 3), K (4, 3), V (4, 2)"
+    )
+
+
 def test_attention_backward_rejects_mismatched_dout(impl, rng):
     Q, K, V = _batched_case(rng)
     _, cache = impl.attention_forward(Q, K, V)
@@ -701,6 +751,13 @@ def test_causal_mask_hand_written_L4(impl):
 def test_causal_mask_matches_loop_for_L7(impl):
     expected = np.array([[j <= i for j in range(7)] for i in range(7)])
     _assert_bool_mask(impl.causal_mask(7), expected, "causal_mask(7) (mask[i, j] = j <= i)")
+
+
+def test_causal_mask_accepts_a_numpy_integer(impl):
+    # L often comes out of NumPy (lengths.max(), x.shape read back from an
+    # array): np.int64(3) is a positive integer too.
+    expected = np.array([[True, False, False], [True, True, False], [True, True, True]])
+    _assert_bool_mask(impl.causal_mask(np.int64(3)), expected, "causal_mask(np.int64(3))")
 
 
 @pytest.mark.parametrize("L", [0, -3, 2.5])
@@ -980,6 +1037,18 @@ def test_online_softmax_attention_rescales_when_the_max_grows(impl, assert_close
     assert_close(out, expected, tol=1e-12, what=what)
 
 
+def test_online_softmax_attention_mask_broadcast_over_the_keys(impl, rng, assert_close):
+    # A mask of shape (Lq, 1) (query 1 and 3 may attend to nothing) broadcasts
+    # over all Lk = 5 keys: slicing it per block without broadcasting it first
+    # gives an empty slice for every block after the first.
+    Q, K, V = _batched_case(rng)
+    mask = np.array([[True], [False], [True], [False]])
+    what = "online_softmax_attention(Q (2, 3, 4, 3), K, V, block_size=2, mask (4, 1))"
+    out = impl.online_softmax_attention(Q, K, V, 2, mask)
+    expected, _ = _loop_attention(Q, K, V, mask)
+    assert_close(out, expected, tol=1e-10, what=what)
+
+
 def test_online_softmax_attention_fully_masked_row_gives_zeros(impl, rng, call_quietly):
     Q, K, V = _batched_case(rng, N=1, h=1)
     mask = np.ones((4, 5), dtype=bool)
@@ -1017,6 +1086,37 @@ def test_grouped_query_attention_maps_head_i_to_group_i_div_r(impl, rng, assert_
         what = f"grouped_query_attention(Q (2, 4, 3, 3), K (2, 2, 5, 3), ...) head {i}"
         assert_close(out[:, i], expected_out, tol=1e-10, what=what + " out (uses K/V head i // 2)")
         assert_close(weights[:, i], expected_w, tol=1e-10, what=what + " weights")
+
+
+def test_grouped_query_attention_per_head_mask_follows_the_query_head(impl, rng, assert_close):
+    # A mask (N, h, Lq, Lk) with a different pattern for each of the h = 4
+    # query heads: head i keeps ITS mask while it reads K/V group i // 2.
+    Q = rng.standard_normal((2, 4, 3, 3))
+    K = rng.standard_normal((2, 2, 5, 3))
+    V = rng.standard_normal((2, 2, 5, 2))
+    mask = rng.uniform(size=(2, 4, 3, 5)) < 0.6
+    out, weights = impl.grouped_query_attention(Q, K, V, mask)
+    for i in range(4):
+        expected_out, expected_w = _loop_attention(Q[:, i], K[:, i // 2], V[:, i // 2], mask[:, i])
+        what = (
+            f"grouped_query_attention(Q (2, 4, 3, 3), K (2, 2, 5, 3), mask (2, 4, 3, 5)) head {i}"
+        )
+        assert_close(weights[:, i], expected_w, tol=1e-10, what=what + " weights (mask[:, i])")
+        assert_close(out[:, i], expected_out, tol=1e-10, what=what + " out")
+
+
+def test_grouped_query_attention_without_batch_axes(impl, rng, assert_close):
+    # Q (h, Lq, d), K and V (g, Lk, *): the "..." is empty, nothing may be
+    # reshaped to an assumed batch axis.
+    Q = rng.standard_normal((4, 3, 3))
+    K = rng.standard_normal((2, 5, 3))
+    V = rng.standard_normal((2, 5, 2))
+    out, weights = impl.grouped_query_attention(Q, K, V)
+    what = "grouped_query_attention(Q (4, 3, 3), K (2, 5, 3), V (2, 5, 2))"
+    for i in range(4):
+        expected_out, expected_w = _loop_attention(Q[i], K[i // 2], V[i // 2])
+        assert_close(out[i], expected_out, tol=1e-10, what=what + f" -> out[{i}] (shape (4, 3, 2))")
+        assert_close(weights[i], expected_w, tol=1e-10, what=what + f" -> weights[{i}]")
 
 
 def test_grouped_query_attention_with_one_group_is_multi_query(impl, rng, assert_close):

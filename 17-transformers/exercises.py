@@ -690,6 +690,25 @@ def test_multi_head_attention_accepts_a_per_example_padding_mask(impl, rng, asse
     assert_close(out, ref_out, tol=1e-10, what=what + " -> out")
 
 
+def test_multi_head_attention_accepts_a_per_example_padding_and_causal_mask(
+    impl, rng, assert_close
+):
+    # padding_mask(lengths, L) & causal_mask(L) has shape (N, L, L): a
+    # different (Lq, Lk) pattern per example, shared by the heads. Every row of
+    # this one keeps key 0, so no row is fully masked.
+    N, L, D, h = 3, 4, 6, 2
+    lengths = np.array([4, 2, 3])
+    causal = np.tril(np.ones((L, L), dtype=bool))
+    mask = (np.arange(L)[None, None, :] < lengths[:, None, None]) & causal  # (3, 4, 4)
+    x = rng.standard_normal((N, L, D))
+    P = _attention_params(rng, D)
+    out, weights = _mha(impl, x, x, P, h, mask)
+    ref_out, ref_w = _loop_mha(x, x, P, h, np.broadcast_to(mask[:, None], (N, h, L, L)))
+    what = "multi_head_attention(x (3, 4, 6), h=2, padding & causal mask (3, 4, 4))"
+    assert_close(weights, ref_w, tol=1e-10, what=what + " -> weights")
+    assert_close(out, ref_out, tol=1e-10, what=what + " -> out")
+
+
 def test_multi_head_attention_accepts_a_per_head_4d_mask(impl, rng, assert_close):
     N, L, D, h = 2, 4, 6, 3
     x = rng.standard_normal((N, L, D))
@@ -863,6 +882,13 @@ def test_sinusoidal_positional_encoding_zero_positions(impl):
     assert np.shape(got) == (0, 8), (
         f"sinusoidal_positional_encoding(0, 8) has shape {np.shape(got)}, expected (0, 8)"
     )
+
+
+@pytest.mark.parametrize(("L", "D"), [(-1, 4), (3, 0)])
+def test_sinusoidal_positional_encoding_rejects_negative_L_or_non_positive_D(impl, L, D):
+    # np.arange(-1) is silently empty: without the check L = -1 returns a (0, D) table.
+    with pytest.raises(ValueError):
+        impl.sinusoidal_positional_encoding(L, D)
 
 
 # --- rope ----------------------------------------------------------------------
@@ -1265,6 +1291,29 @@ def test_kv_cache_step_attends_over_the_cache_and_itself(impl, rng, assert_close
         assert_close(new[key][:, :, :t], cache[key], tol=0, what=f"new_cache['{key}'][:, :, :4]")
 
 
+def test_kv_cache_step_is_stable_for_large_scores(impl, rng, call_quietly, assert_close):
+    # Inputs ~ 30 N(0, 1) and weights 3 times larger than usual: scores of
+    # magnitude ~1e4 between the new query and the cached keys. A softmax
+    # written inline without subtracting the row max overflows.
+    N, D, h, t = 2, 6, 3, 3
+    P = _attention_params(rng, D, scale=3.0)
+    for name in ("bq", "bk", "bv", "bo"):
+        P[name] = np.zeros(D)
+    past = 30.0 * rng.standard_normal((N, t, D))
+    x_t = 30.0 * rng.standard_normal((N, D))
+    cache = {
+        "k": np.stack([_heads(past[:, s] @ P["Wk"], h)[:, :, 0] for s in range(t)], axis=2),
+        "v": np.stack([_heads(past[:, s] @ P["Wv"], h)[:, :, 0] for s in range(t)], axis=2),
+    }
+    what = "kv_cache_step(x_t ~ 30 N(0, 1), cache of 3 positions, h=3) (scores ~1e4)"
+    out, _ = call_quietly(
+        impl.kv_cache_step, x_t, cache, P["Wq"], P["Wk"], P["Wv"], P["Wo"], h, what=what
+    )
+    full = np.concatenate([past, x_t[:, None]], axis=1)
+    ref, _ = _loop_mha(full[:, -1:], full, P, h)
+    assert_close(out, ref[:, 0], tol=1e-9, what=what + " (subtract the row max)")
+
+
 def test_kv_cache_step_leaves_the_cache_untouched(impl, rng, call_untouched):
     N, D, h = 2, 4, 2
     P = _decode_params(rng, D)
@@ -1391,6 +1440,44 @@ def test_next_token_distribution_top_p_1_keeps_even_a_tiny_token(impl):
     logits = np.array([0.0, 0.0, -50.0])
     got = np.asarray(impl.next_token_distribution(logits, top_p=1.0))
     assert got[2] > 0, f"top_p=1.0 removed a token of probability 1e-22: {got.tolist()}"
+
+
+def test_next_token_distribution_top_p_stops_when_the_mass_reaches_p_exactly(impl):
+    # Four equal logits: probabilities exactly 1/4, masses before each sorted
+    # token 0, 1/4, 1/2, 3/4. With top_p = 1/2 two tokens already reach the
+    # mass: the third (mass before it = 1/2, not < 1/2) is dropped. Keeping it
+    # (<= instead of <) gives three tokens of 1/3.
+    got = np.asarray(impl.next_token_distribution(np.zeros(4), top_p=0.5), dtype=np.float64)
+    kept = np.sort(got[got > 0])
+    assert kept.tolist() == [0.5, 0.5], (
+        f"next_token_distribution(zeros(4), top_p=0.5) = {got.tolist()}: expected two tokens of "
+        "0.5 (keep a token only while the mass strictly before it is < top_p)"
+    )
+
+
+def test_next_token_distribution_top_p_breaks_ties_by_index(impl, assert_close):
+    # Equal probabilities 1/4; top_p = 0.3 keeps two of them: the FIRST two
+    # indices (a stable descending sort). Reversing an ascending argsort keeps
+    # the last two.
+    got = impl.next_token_distribution(np.zeros(4), top_p=0.3)
+    assert_close(
+        got, [0.5, 0.5, 0.0, 0.0], tol=1e-12, what="next_token_distribution(zeros(4), top_p=0.3)"
+    )
+
+
+def test_next_token_distribution_filters_each_row_on_its_own(impl, assert_close):
+    # Three rows with different rankings. Top-k and top-p must sort, threshold
+    # and accumulate along the last axis of EACH row (np.cumsum and
+    # np.partition without axis=-1 flatten or pick a row).
+    probs = np.array([[0.5, 0.05, 0.3, 0.15], [0.1, 0.6, 0.1, 0.2], [0.2, 0.1, 0.3, 0.4]])
+    logits = np.log(probs)
+    top_k = impl.next_token_distribution(logits, top_k=2)
+    expected_k = [[5 / 8, 0, 3 / 8, 0], [0, 3 / 4, 0, 1 / 4], [0, 0, 3 / 7, 4 / 7]]
+    assert_close(top_k, expected_k, tol=1e-12, what=f"top_k=2 of rows {probs.tolist()}")
+    # Masses before each sorted token: [0, .5, .8, .95], [0, .6, .8, .9], [0, .4, .7, .9].
+    top_p = impl.next_token_distribution(logits, top_p=0.55)
+    expected_p = [[5 / 8, 0, 3 / 8, 0], [0, 1, 0, 0], [0, 0, 3 / 7, 4 / 7]]
+    assert_close(top_p, expected_p, tol=1e-12, what=f"top_p=0.55 of rows {probs.tolist()}")
 
 
 def test_next_token_distribution_applies_temperature_before_top_p(impl, assert_close):
