@@ -377,6 +377,19 @@ def test_polynomial_features_leaves_inputs_untouched(impl, rng, call_untouched):
     call_untouched(impl.polynomial_features, rng.standard_normal(5), 4)
 
 
+def test_polynomial_features_converts_integer_input_to_float(impl, assert_close):
+    # 10 ** 19 overflows int64 (max ~9.2e18) and wraps around silently: integer
+    # inputs must become float64 before the powers are taken.
+    x = np.array([10, -3])
+    got = impl.polynomial_features(x, 20)
+    expected = np.array([[10.0**k for k in range(21)], [(-3.0) ** k for k in range(21)]])
+    assert np.asarray(got).dtype == np.float64, (
+        f"polynomial_features(np.array([10, -3]) (int64), 20) has dtype "
+        f"{np.asarray(got).dtype}, expected float64"
+    )
+    assert_close(got, expected, tol=1e-15, what="polynomial_features(np.array([10, -3]), 20)")
+
+
 # --- predict_polynomial -------------------------------------------------------
 
 
@@ -473,6 +486,23 @@ def test_fit_polynomial_high_degree_predictions_are_accurate(impl, rng):
         f"fit_polynomial(x (30,) on [0, 1], y, degree=12): fitted values are off by {err:.1e} "
         "of max|y| (tolerance 1e-7) against a Legendre/QR reference. Solving X^T X w = X^T y "
         "squares the condition number; use lstsq on centred, column-scaled features."
+    )
+
+
+def test_fit_polynomial_wide_input_range_needs_column_scaling(impl, rng):
+    # x on [0, 20], degree 8: the columns x, ..., x^8 differ in size by ~1e9, so
+    # lstsq's cut-off on UNSCALED centred columns discards real directions and
+    # the fitted values drift by ~1e-7 of max|y|; scaled columns give ~1e-11.
+    x = rng.uniform(0.0, 20.0, size=25)
+    y = np.sin(x / 3.0) + 0.1 * rng.standard_normal(25)
+    expected = _legendre_fitted_values(x, y, 8)
+    w = impl.fit_polynomial(x, y, 8)
+    got = x[:, None] ** np.arange(9) @ w
+    err = float(np.max(np.abs(got - expected)) / np.max(np.abs(y)))
+    assert err <= 1e-9, (
+        f"fit_polynomial(x (25,) on [0, 20], y, degree=8): fitted values are off by {err:.1e} "
+        "of max|y| (tolerance 1e-9) against a Legendre/QR reference. Divide each centred "
+        "column by its norm before lstsq (and the solution by the same norms)."
     )
 
 
@@ -630,6 +660,27 @@ def test_bias_variance_decomposition_training_inputs_are_fresh_uniform_draws(imp
     )
 
 
+def test_bias_variance_decomposition_draws_fresh_label_noise_per_data_set(impl, rng):
+    # f = 0, degree 0, one training point: each fit predicts its own noisy label
+    # sigma * z_r at every test point, so variance = Var(z_r) sigma^2 ~ sigma^2 and
+    # bias2 = (mean_r sigma z_r)^2 ~ sigma^2 / R. Noise drawn once and re-used by
+    # every data set gives variance 0 and bias2 = sigma^2 z^2.
+    sigma, R = 1.0, 1000
+    x_test = np.linspace(0.0, 1.0, 5)
+    what = f"bias_variance_decomposition(f = 0, {sigma}, degree=0, n_train=1, {R}, x_test)"
+    got = impl.bias_variance_decomposition(np.zeros_like, sigma, 0, 1, R, x_test, rng)
+    _check_keys(got, what)
+    tol_v = 5 * math.sqrt(2.0 / R)
+    assert abs(got["variance"] - sigma**2) <= tol_v, (
+        f"{what}['variance'] = {got['variance']:.4f}, expected {sigma**2} (within {tol_v:.3f}): "
+        "every data set needs its own label noise"
+    )
+    assert got["bias2"] <= 25 * sigma**2 / R, (
+        f"{what}['bias2'] = {got['bias2']:.4f}, expected about sigma^2 / R = {sigma**2 / R} "
+        f"(at most {25 * sigma**2 / R})"
+    )
+
+
 def test_bias_variance_decomposition_noise_free_exact_model_has_no_error(impl, rng):
     x_test = np.linspace(-1.0, 1.0, 11)
     got = impl.bias_variance_decomposition(lambda t: 1 - 2 * t + t**2, 0.0, 2, 8, 20, x_test, rng)
@@ -709,6 +760,12 @@ def test_bagging_variance_hand_computed(impl, assert_close):
     assert abs(got) <= 1e-15, f"bagging_variance(-1/3, 4, 4) = {got!r}, expected 0"
 
 
+def test_bagging_variance_zero_sigma2_is_valid(impl):
+    # sigma2 = 0 (constant predictors) is a valid, falsy argument: the variance is 0.
+    got = impl.bagging_variance(0.5, 0.0, 3)
+    assert got == 0.0, f"bagging_variance(0.5, 0.0, 3) returned {got!r}, expected 0.0"
+
+
 @pytest.mark.parametrize(("rho", "B"), [(0.3, 5), (-0.2, 4), (0.9, 50), (-0.3, 4)])
 def test_bagging_variance_matches_the_covariance_matrix(impl, assert_close, rho, B):
     sigma2 = 2.5
@@ -733,7 +790,8 @@ def test_bagging_variance_matches_monte_carlo(impl, rng):
 
 
 @pytest.mark.parametrize(
-    ("rho", "sigma2", "B"), [(1.1, 1.0, 3), (-0.6, 1.0, 3), (0.2, -1.0, 3), (0.2, 1.0, 0)]
+    ("rho", "sigma2", "B"),
+    [(1.1, 1.0, 3), (-0.6, 1.0, 3), (0.2, -1.0, 3), (0.2, 1.0, 0), (0.2, 1.0, 2.5)],
 )
 def test_bagging_variance_rejects_invalid_arguments(impl, rho, sigma2, B):
     with pytest.raises(ValueError):
@@ -800,6 +858,21 @@ def test_ridge_bias_variance_rejects_rank_deficient_ols(impl):
     X = np.array([[0.1, 0.3], [0.7, 2.1], [0.3, 0.9]])
     with pytest.raises(ValueError):
         impl.ridge_bias_variance(X, np.ones(2), 1.0, 0.0, np.eye(2))
+
+
+def test_ridge_bias_variance_rejects_ols_with_fewer_rows_than_columns(impl):
+    # N = 4 < D = 6: X has full ROW rank 4 (= min(N, D)), but X^T X (6 x 6) has
+    # rank 4, so lam = 0 has no unique estimator: "full rank" means rank D here.
+    # In floating point np.linalg.solve usually returns huge numbers, not an error.
+    X = np.random.default_rng(0).standard_normal((4, 6))
+    with pytest.raises(ValueError):
+        impl.ridge_bias_variance(X, np.ones(6), 1.0, 0.0, np.eye(6))
+
+
+def test_ridge_bias_variance_rejects_negative_lam(impl, rng):
+    X = rng.standard_normal((6, 2))
+    with pytest.raises(ValueError):
+        impl.ridge_bias_variance(X, np.ones(2), 1.0, -0.5, np.eye(2))
 
 
 def test_ridge_bias_variance_leaves_inputs_untouched(impl, rng, call_untouched):

@@ -896,6 +896,13 @@ def test_confusion_matrix_rejects_label_outside_n_classes(impl):
         impl.confusion_matrix(np.array([0, 3]), np.array([0, 1]), n_classes=3)
 
 
+def test_confusion_matrix_rejects_a_predicted_label_equal_to_n_classes(impl):
+    # Label 3 with n_classes=3 is one past the last column (the boundary is >=, not >).
+    # Unchecked, the flat index 0 * 3 + 3 silently lands in cell C[1, 0].
+    with pytest.raises(ValueError):
+        impl.confusion_matrix(np.array([0, 1]), np.array([3, 1]), n_classes=3)
+
+
 def test_confusion_matrix_leaves_inputs_untouched(impl, rng, call_untouched):
     y_true, y_pred = rng.integers(0, 3, 9), rng.integers(0, 3, 9)
     call_untouched(impl.confusion_matrix, y_true, y_pred, what="confusion_matrix(y_true, y_pred)")
@@ -916,6 +923,16 @@ def test_accuracy_is_misleading_under_imbalance(impl):
     y_pred = np.zeros(1000, dtype=int)
     acc = impl.accuracy(y_true, y_pred)
     assert acc == 0.99, f"accuracy(all-zero predictions, 1% positives) = {acc}, expected 0.99"
+
+
+def test_accuracy_rejects_shapes_that_would_broadcast(impl):
+    # y_true == y_pred with shapes (4,) and (4, 1) broadcasts to a (4, 4) table
+    # of every pair, and (1,) against (4,) compares one label with all: both
+    # silently give a wrong accuracy instead of an error.
+    y = np.array([0, 1, 1, 0])
+    for y_pred in (y[:, None], np.array([1])):
+        with pytest.raises(ValueError):
+            impl.accuracy(y, y_pred)
 
 
 def test_accuracy_leaves_inputs_untouched(impl, call_untouched):
@@ -953,6 +970,12 @@ def test_precision_matches_loop_on_random_labels(impl, rng):
         assert abs(value - expected) < 1e-15, f"precision(N={n}) = {value}, expected {expected}"
 
 
+def test_precision_rejects_a_non_binary_label(impl):
+    # A multiclass label passed to the binary metric must raise, not count as "not 1".
+    with pytest.raises(ValueError):
+        impl.precision(np.array([0, 1, 2]), np.array([0, 1, 1]))
+
+
 def test_precision_leaves_inputs_untouched(impl, call_untouched):
     call_untouched(impl.precision, np.array([0, 1, 1]), np.array([1, 1, 0]), what="precision")
 
@@ -971,6 +994,11 @@ def test_recall_matches_loop_on_random_labels(impl, rng):
         expected = tp / (tp + fn) if tp + fn else 0.0
         value = impl.recall(y_true, y_pred)
         assert abs(value - expected) < 1e-15, f"recall(N={n}) = {value}, expected {expected}"
+
+
+def test_recall_rejects_a_non_binary_label(impl):
+    with pytest.raises(ValueError):
+        impl.recall(np.array([0, 1, 1]), np.array([0, 2, 1]))
 
 
 def test_recall_leaves_inputs_untouched(impl, call_untouched):
@@ -1002,6 +1030,11 @@ def test_f1_matches_loop_on_random_labels(impl, rng):
         expected = 2 * p * r / (p + r) if p + r else 0.0
         value = impl.f1(y_true, y_pred)
         assert abs(value - expected) < 1e-14, f"f1(N={n}) = {value}, expected {expected}"
+
+
+def test_f1_rejects_a_non_binary_label(impl):
+    with pytest.raises(ValueError):
+        impl.f1(np.array([0, 1, 2]), np.array([0, 1, 1]))
 
 
 def test_f1_leaves_inputs_untouched(impl, call_untouched):
@@ -1198,6 +1231,20 @@ def test_matthews_corrcoef_extremes_and_undefined(impl, call_quietly):
         assert value == 0.0, f"matthews_corrcoef({y_true}, {y_pred}) = {value}, expected 0.0"
 
 
+def test_matthews_corrcoef_one_true_class_with_mixed_predictions_is_zero(impl, call_quietly):
+    # y_true holds one class, the predictions several: the true one-hot matrix has
+    # no variance, so the correlation is 0 / 0, defined as 0.0 (scikit-learn too),
+    # even though the predicted classes vary.
+    for y_true, y_pred in [([1, 1, 1], [0, 1, 1]), ([2, 2, 2], [0, 1, 2])]:
+        value = call_quietly(
+            impl.matthews_corrcoef,
+            np.array(y_true),
+            np.array(y_pred),
+            what=f"matthews_corrcoef({y_true}, {y_pred})",
+        )
+        assert value == 0.0, f"matthews_corrcoef({y_true}, {y_pred}) = {value}, expected 0.0"
+
+
 def test_matthews_corrcoef_large_counts_do_not_overflow(impl, call_quietly):
     # Counts near 1e5: the product of the four margins is ~1.6e21 > int64 max.
     tp, fp, fn, tn = 100_000, 30_000, 20_000, 150_000
@@ -1327,6 +1374,25 @@ def test_roc_auc_is_invariant_to_monotone_transforms(impl, rng):
         assert abs(value - base) < 1e-14, (
             f"roc_auc(y, {name}(s)) = {value} but roc_auc(y, s) = {base}"
         )
+
+
+def test_roc_auc_of_hard_boolean_predictions_is_balanced_accuracy(impl):
+    # Scores may be any real numbers, bool included (hard 0/1 predictions). With
+    # two score levels the ROC curve has one inner point (FPR, TPR), so
+    # AUC = (TPR + 1 - FPR) / 2. Here TPR = 2/3, FPR = 1/4: AUC = (2/3 + 3/4) / 2.
+    # (-scores on a bool array raises; on uint8 it wraps around: convert first.)
+    y = np.array([1, 1, 1, 0, 0, 0, 0])
+    scores = np.array([True, True, False, True, False, False, False])
+    expected = (2 / 3 + 3 / 4) / 2
+    value = impl.roc_auc(y, scores)
+    assert abs(value - expected) <= 1e-15, (
+        f"roc_auc(y = {y.tolist()}, bool scores = {scores.astype(int).tolist()}) = {value}, "
+        f"expected {expected}"
+    )
+    value = impl.roc_auc(y, scores.astype(np.uint8))
+    assert abs(value - expected) <= 1e-15, (
+        f"roc_auc(y, the same scores as uint8) = {value}, expected {expected}"
+    )
 
 
 def test_roc_auc_one_class_is_nan_with_warning(impl):
@@ -1562,6 +1628,18 @@ def test_log_loss_rejects_non_probabilities(impl):
             impl.log_loss(np.array([0, 1]), p)
 
 
+def test_log_loss_rejects_a_label_without_a_column(impl):
+    # Binary p (N,) with a label 2, or (N, 3) with a label 3: a ValueError,
+    # not an IndexError from the fancy index (or a wrong column).
+    cases = [
+        (np.array([0, 2]), np.array([0.3, 0.6])),
+        (np.array([0, 3]), np.full((2, 3), 1.0 / 3.0)),
+    ]
+    for y, p in cases:
+        with pytest.raises(ValueError):
+            impl.log_loss(y, p)
+
+
 def test_log_loss_leaves_inputs_untouched(impl, rng, call_untouched):
     p = np.array([0.0, 0.3, 1.0, 0.9])
     call_untouched(impl.log_loss, np.array([1, 0, 0, 1]), p, what="log_loss(binary with 0 and 1)")
@@ -1729,6 +1807,13 @@ def test_regression_metrics_mae_is_robust_mse_is_not(impl):
     assert got["mse"] == 1000.0, f"one residual of 100 in 10: mse {got['mse']}, expected 1000"
 
 
+def test_regression_metrics_rejects_shapes_that_would_broadcast(impl):
+    # y_true (3,) minus y_pred (3, 1) is a (3, 3) array: an MSE over all pairs.
+    y = np.array([1.0, 2.0, 4.0])
+    with pytest.raises(ValueError):
+        impl.regression_metrics(y, y[:, None])
+
+
 def test_regression_metrics_leaves_inputs_untouched(impl, rng, call_untouched):
     call_untouched(impl.regression_metrics, rng.random(6), rng.random(6), what="regression_metrics")
 
@@ -1826,6 +1911,18 @@ def test_paired_bootstrap_ci_identical_models_give_a_zero_width_interval(impl, r
         f"paired_bootstrap_ci with pred_a == pred_b = {got}, expected (0.0, 0.0, 0.0): the "
         "same rows must be resampled for both models"
     )
+
+
+def test_paired_bootstrap_ci_rejects_predictions_of_another_length(impl, rng):
+    # pred_b one row longer than y_true: indexing with idx < N would silently
+    # ignore its last row. (The metric here looks at the predictions only, so
+    # it cannot raise on the mismatch itself: the check must be explicit.)
+    def mean_prediction(y_true, y_pred):
+        return float(np.mean(y_pred))
+
+    y = rng.integers(0, 2, 10)
+    with pytest.raises(ValueError):
+        impl.paired_bootstrap_ci(mean_prediction, y, y.copy(), np.append(y, 1), 5, rng)
 
 
 def test_paired_bootstrap_ci_leaves_inputs_untouched(impl, rng, call_untouched):
@@ -2141,6 +2238,19 @@ def test_cross_validate_fits_on_the_training_fold_only(impl):
     assert calls == [8, 8, 8], (
         f"fit_fn was called with training sets of sizes {calls}, expected [8, 8, 8]"
     )
+
+
+def test_cross_validate_rejects_more_targets_than_rows(impl):
+    # y one row longer than X: folds cut from X's rows would silently drop y[-1].
+    def fit(X, y):
+        return float(np.mean(y))
+
+    def score(model, X, y):
+        return float(np.mean((y - model) ** 2))
+
+    X = np.arange(8.0)[:, None]
+    with pytest.raises(ValueError):
+        impl.cross_validate(fit, score, X, np.arange(9.0), 2, None)
 
 
 def test_cross_validate_leaves_inputs_untouched(impl, call_untouched):

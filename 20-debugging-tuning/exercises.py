@@ -740,6 +740,23 @@ def test_check_layer_gradients_draws_dout_from_rng(impl, rng):
     assert e1 == e2, f"two calls with the same seed gave {e1} and {e2}"
 
 
+def test_check_layer_gradients_converts_integer_inputs_to_float(impl, rng):
+    # Integer inputs (a batch of token ids or pixel values, say): probing an int
+    # array stores int(x + h) = x, so every numerical derivative is 0 and a
+    # correct layer "fails". The probes must run on float64 copies.
+    inputs = {
+        "x": rng.integers(-3, 4, size=(4, 3)),
+        "W": rng.integers(-3, 4, size=(3, 5)),
+        "b": rng.integers(-3, 4, size=5),
+    }
+    errors = impl.check_layer_gradients(_affine_forward, _affine_backward, inputs, rng)
+    for name, err in errors.items():
+        assert err < 1e-8, (
+            f"check_layer_gradients(affine, integer x, W, b): errors[{name!r}] = {err:.1e} for a "
+            "CORRECT layer, expected < 1e-8 (probe float64 copies of the inputs)"
+        )
+
+
 def test_check_layer_gradients_leaves_inputs_untouched(impl, rng, call_untouched):
     # The layer caches x by reference, as real layers do. For these entries
     # (x - h) + h != x in floating point: restoring by adding h back leaves them changed.
@@ -1244,6 +1261,23 @@ def test_sample_log_uniform_respects_the_bounds(impl):
     )
 
 
+class _BoundsRng:
+    """A stand-in generator whose uniform(a, b, size=2) returns exactly [a, b]."""
+
+    def uniform(self, low, high, size=None):
+        return np.array([low, high], dtype=np.float64)[:size]
+
+
+def test_sample_log_uniform_clips_rounding_past_the_bounds(impl):
+    # exp(log(1e-5)) is 3.4e-21 BELOW 1e-5 and exp(log(0.1)) 1.4e-17 ABOVE 0.1 in
+    # float64: a draw at an end of the log range must be clipped back into [low, high].
+    got = impl.sample_log_uniform(1e-5, 0.1, 2, _BoundsRng())
+    assert np.array_equal(np.asarray(got), [1e-5, 0.1]), (
+        f"sample_log_uniform(1e-5, 0.1, 2, rng whose uniform returns [log 1e-5, log 0.1]) = "
+        f"{np.asarray(got).tolist()}, expected [1e-05, 0.1] exactly (np.clip to [low, high])"
+    )
+
+
 def test_sample_log_uniform_with_n_0_is_empty(impl):
     s = impl.sample_log_uniform(1e-3, 1.0, 0, np.random.default_rng(0))
     assert np.shape(s) == (0,), f"n=0 gave shape {np.shape(s)}, expected (0,)"
@@ -1293,6 +1327,17 @@ def test_grid_search_nan_never_wins(impl):
     assert math.isnan(results[0][1]), "the nan result must be kept in results, as nan"
     with pytest.raises(ValueError):
         impl.grid_search(lambda lr: math.nan, {"lr": [1.0, 2.0]})
+
+
+def test_grid_search_all_infinite_scores_return_the_first_config(impl):
+    # inf is a score (every run overflowed), not nan: the lowest score is inf and
+    # the first config wins the tie. Starting from best = inf with a strict <
+    # never records a best at all.
+    best, results = impl.grid_search(lambda lr: math.inf, {"lr": [1.0, 2.0, 3.0]})
+    assert best == {"lr": 1.0}, (
+        f"grid_search with every score inf: best {best}, expected the first config {{'lr': 1.0}}"
+    )
+    assert [score for _, score in results] == [math.inf] * 3, f"results {results}"
 
 
 def test_grid_search_leaves_inputs_untouched(impl, call_untouched):
@@ -1503,6 +1548,78 @@ def test_diagnose_learning_curves_two_epochs(impl):
     # n = 2: the last-quarter window is k = 1 epoch.
     assert _diagnose(impl, [2.0, 1.0], [2.1, 1.1]) == "healthy"
     assert _diagnose(impl, [2.0, 1.995], [2.1, 2.0]) == "learning rate too low"
+
+
+def test_diagnose_learning_curves_overfitting_uses_the_first_minimum_of_val(impl):
+    # val has its minimum 0.5 at epochs 1 AND 3. From the FIRST (j = 1): val ended 50%
+    # above it and train fell from 0.5 to 0.25, so "overfitting". From the last (j = 3)
+    # train did not fall (0.25 -> 0.25), and the answer would be "healthy".
+    train = [1.0, 0.5, 0.375, 0.25, 0.25]
+    val = [1.0, 0.5, 0.75, 0.5, 0.75]
+    got = _diagnose(impl, train, val)
+    assert got == "overfitting", (
+        f"diagnose_learning_curves(train={train}, val={val}) = {got!r}, expected 'overfitting' "
+        "(j = argmin(val) is the first minimum, epoch 1)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "train", "val", "kwargs"),
+    [
+        # t[-1] = 0.5 = high * t[0] exactly, on a plateau: not "still high".
+        ("high", [1.0, 0.75, 0.5, 0.5], [1.0, 0.75, 0.5, 0.5], {}),
+        # recent drop (1.5 - 1.125) / 1.5 = 0.25 = plateau_tol exactly: not flat.
+        ("plateau_tol", [2.0, 1.75, 1.5, 1.125], [2.0, 1.75, 1.5, 1.125], {"plateau_tol": 0.25}),
+        # v[-1] = 0.75 = v[j] (1 + overfit_tol) = 0.5 * 1.5 exactly: not overfitting.
+        ("overfit_tol", [1.0, 0.75, 0.5, 0.25], [1.0, 0.5, 0.625, 0.75], {"overfit_tol": 0.5}),
+    ],
+)
+def test_diagnose_learning_curves_value_exactly_at_a_threshold_does_not_trigger(
+    impl, rule, train, val, kwargs
+):
+    got = impl.diagnose_learning_curves(np.array(train), np.array(val), **kwargs)
+    assert got == "healthy", (
+        f"diagnose_learning_curves(train={train}, val={val}, {kwargs}) = {got!r}, expected "
+        f"'healthy': the value sits exactly at the {rule} threshold and comparisons are strict"
+    )
+
+
+def test_diagnose_learning_curves_overfit_tolerance_is_relative(impl):
+    # val's best 0.1 at epoch 2, last 0.13: 30% above it (> 5%), train still falling.
+    # An absolute tolerance v[-1] > v[j] + 0.05 would miss it at this scale.
+    train = [1.0, 0.5, 0.1, 0.05]
+    val = [1.0, 0.5, 0.1, 0.13]
+    got = _diagnose(impl, train, val)
+    assert got == "overfitting", (
+        f"diagnose_learning_curves(train={train}, val={val}) = {got!r}, expected 'overfitting' "
+        "(v[-1] > v[j] * (1 + overfit_tol), a relative rise)"
+    )
+
+
+@pytest.mark.parametrize(
+    "train", [[1.0, 0.9, 0.8, 0.6], [1.0, 0.9, 0.6]], ids=["n=4 k=1", "n=3 k=max(1,0)"]
+)
+def test_diagnose_learning_curves_short_curves_use_a_one_epoch_window(impl, train):
+    # k = max(1, n // 4) = 1: the recent drop is (t[-2] - t[-1]) / t[-2] = 25% or 33%,
+    # far from flat, so not underfitting although t[-1] > 0.5 t[0]. A window of
+    # (t[-k] - t[-1]) or k = n // 4 = 0 compares t[-1] with itself: always "flat".
+    got = _diagnose(impl, train, train)
+    assert got == "healthy", (
+        f"diagnose_learning_curves(train={train}, val=train) = {got!r}, expected 'healthy' "
+        "(last-quarter window k = max(1, n // 4) epochs before the end)"
+    )
+
+
+def test_diagnose_learning_curves_first_loss_zero_is_checked_after_rule_1(impl):
+    # t[0] = 0 with t[-1] > t[0] is diverging (rule 1 first); t[0] = 0 otherwise
+    # leaves the relative drop 0 / 0 undefined: a ValueError, not a warning.
+    got = _diagnose(impl, [0.0, 1.0], [0.0, 1.0])
+    assert got == "diverging", (
+        f"diagnose_learning_curves([0, 1], [0, 1]) = {got!r}, expected 'diverging' (rule 1 "
+        "comes before the t[0] > 0 check)"
+    )
+    with pytest.raises(ValueError):
+        impl.diagnose_learning_curves(np.array([0.0, 0.0]), np.array([0.0, 0.0]))
 
 
 @pytest.mark.parametrize(
