@@ -887,6 +887,68 @@ def test_two_path_gradient_leaves_x_untouched(impl, rng, call_untouched):
     call_untouched(impl.two_path_gradient, rng.standard_normal((2, 3)), what="two_path_gradient(x)")
 
 
+# --- repeated calls: leaves accumulate, no state kept between calls ----------
+
+
+def test_value_backward_accumulates_leaf_grads_across_graphs(impl, assert_close):
+    # Two losses built one after the other from the same leaves (as in
+    # gradient accumulation over micro-batches): like PyTorch, the second
+    # backward() adds to a.grad and b.grad. A backward() that first resets
+    # every grad of its graph to 0 (leaves included) loses the first loss.
+    a0, b0 = 0.7, -0.4
+    a, b = impl.Value(a0), impl.Value(b0)
+    (a * b).tanh().backward()
+    (a * (a + b).exp()).backward()
+    t = 1.0 - math.tanh(a0 * b0) ** 2  # tanh'(ab)
+    e = math.exp(a0 + b0)
+    expected = [t * b0 + e * (1.0 + a0), t * a0 + a0 * e]  # d/da, d/db of L1 + L2
+    assert_close(
+        [a.grad, b.grad],
+        expected,
+        tol=1e-12,
+        what=(
+            f"[a.grad, b.grad] after tanh(a*b).backward() then (a * exp(a + b)).backward(), "
+            f"a={a0}, b={b0} (leaf grads must accumulate across calls)"
+        ),
+    )
+
+
+def test_topological_order_keeps_no_state_between_calls(impl):
+    # A visited set that outlives the call (a mutable default argument
+    # `seen=set()`, a module-level set, an attribute on the nodes that is
+    # never cleared) makes the second call on the same graph skip its nodes.
+    root, nodes, _, _ = _shared_graph(impl.Value)
+    first = [id(v) for v in impl.topological_order(root)]
+    second = [id(v) for v in impl.topological_order(root)]
+    assert len(first) == len(nodes), (
+        f"topological_order(root) returned {len(first)} nodes, expected {len(nodes)}"
+    )
+    assert second == first, (
+        f"topological_order(root) called twice on the same graph returned {len(first)} "
+        f"nodes, then {len(second)} nodes in a different order or number; expected the same "
+        "list both times (keep the visited set local to the call)"
+    )
+
+
+def test_value_records_its_inputs_in_order_with_repeats(impl):
+    a, b = impl.Value(2.0), impl.Value(-3.0)
+    ab, aa = a * b, a * a
+    assert [id(v) for v in ab._prev] == [id(a), id(b)], (
+        f"(a * b)._prev has {len(ab._prev)} entries, expected (a, b) in that order"
+    )
+    assert [id(v) for v in aa._prev] == [id(a), id(a)], (
+        f"(a * a)._prev has {len(aa._prev)} entries, expected (a, a): a tuple that repeats a, "
+        "not a set"
+    )
+
+
+def test_neuron_forward_backward_rejects_matrices(impl):
+    # x and w of the same shape (2, 2) are not vectors: the docstring asks for
+    # a ValueError, not whatever w @ x or float() happens to raise.
+    with pytest.raises(ValueError):
+        impl.neuron_forward_backward(np.ones((2, 2)), np.ones((2, 2)), 0.0)
+
+
 if __name__ == "__main__":
     import sys
 

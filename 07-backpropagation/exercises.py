@@ -1080,6 +1080,87 @@ def test_train_two_layer_net_leaves_data_untouched(impl, call_untouched):
     )
 
 
+# --- initialisation, class count, randomness, dtype -------------------------
+
+
+def test_train_two_layer_net_initialises_he_normal_weights_and_zero_biases(impl, rng):
+    # n_epochs = 0 returns the init. D = 50, H = 400, C = 8: He-normal gives
+    # std sqrt(2/50) = 0.2 for W1 and sqrt(2/400) = 0.0707 for W2; fan_out
+    # instead of fan_in gives 0.0707 and 0.5, Xavier (1/fan_in) 0.141 and 0.05,
+    # CS231n's 0.01 gives 0.01. The std of 20000 (3200) draws has a relative
+    # SE of 0.5% (1.25%): 5% is 10 (4) SEs; the mean's bound 0.1 std is 14 (5.6).
+    D, H, C = 50, 400, 8
+    X = rng.standard_normal((16, D))
+    y = np.arange(16) % C
+    params, _ = impl.train_two_layer_net(X, y, hidden=H, lr=0.1, n_epochs=0, batch_size=4, rng=rng)
+    for name, fan_in in (("W1", D), ("W2", H)):
+        w = np.asarray(params[name], dtype=np.float64)
+        want = math.sqrt(2.0 / fan_in)
+        he_normal = abs(w.std() / want - 1.0) < 0.05 and abs(w.mean()) < 0.1 * want
+        assert he_normal, (
+            f"train_two_layer_net(D={D}, hidden={H}, C={C}, n_epochs=0): {name} {w.shape} has "
+            f"mean {w.mean():.4f} and std {w.std():.4f}, expected mean 0 and std "
+            f"sqrt(2 / fan_in) = sqrt(2 / {fan_in}) = {want:.4f} (He-normal)"
+        )
+    for name in ("b1", "b2"):
+        assert np.array_equal(params[name], np.zeros_like(params[name])), (
+            f"train_two_layer_net(n_epochs=0) returned {name} = {params[name]}, expected zeros"
+        )
+
+
+def test_train_two_layer_net_counts_classes_as_max_label_plus_one(impl, rng):
+    # Labels 0 and 2 only: C = max(y) + 1 = 3 (class 1 simply has no example
+    # here); len(np.unique(y)) = 2 gives a W2 too narrow for label 2.
+    X = rng.standard_normal((8, 2))
+    y = np.array([0, 2, 2, 0, 2, 0, 0, 2])
+    params, _ = impl.train_two_layer_net(X, y, hidden=5, lr=0.1, n_epochs=1, batch_size=4, rng=rng)
+    got = (np.shape(params["W2"]), np.shape(params["b2"]))
+    assert got == ((5, 3), (3,)), (
+        f"train_two_layer_net(y with labels {{0, 2}}, hidden=5) gave W2 {got[0]}, b2 {got[1]}; "
+        "expected (5, 3) and (3,): C = max(y) + 1, not the number of distinct labels"
+    )
+
+
+def test_train_two_layer_net_shuffles_with_the_given_rng(impl, monkeypatch):
+    # The order of the rows must come from rng: a separate generator with a
+    # fixed seed (or a seed of its own) shuffles the same way for every rng.
+    X = np.random.default_rng(0).standard_normal((23, 2))
+    y = np.arange(23) % 3
+    row_of = {row.tobytes(): i for i, row in enumerate(X)}
+    original = impl.two_layer_net_loss
+    seen = []
+
+    def spy(params, Xb, yb, *args, **kwargs):
+        seen.append([row_of[row.tobytes()] for row in np.asarray(Xb)])
+        return original(params, Xb, yb, *args, **kwargs)
+
+    monkeypatch.setattr(impl, "two_layer_net_loss", spy)
+    orders = []
+    for seed in (1, 2):
+        seen.clear()
+        impl.train_two_layer_net(
+            X, y, hidden=4, lr=0.1, n_epochs=1, batch_size=23, rng=np.random.default_rng(seed)
+        )
+        orders.append([i for batch in seen for i in batch])
+    assert orders[0] != orders[1], (
+        "train_two_layer_net(N=23, one epoch) visited the rows in the same order "
+        f"{orders[0]} for rng seeds 1 and 2: shuffle with rng.permutation, not another generator"
+    )
+
+
+def test_gradient_check_works_in_float64_for_a_float32_x(impl, rng):
+    # A float32 x must be perturbed in a float64 copy: in float32, x + 1e-5
+    # is rounded to a multiple of ~6e-8 (for |x| ~ 1), a 0.5% error in the
+    # difference quotient, and a correct gradient fails the check.
+    x = rng.uniform(0.5, 1.5, size=5).astype(np.float32)
+    x64 = x.astype(np.float64)
+    err = impl.gradient_check(lambda z: float(np.sum(z**3)), x, 3 * x64**2)
+    assert err < 1e-8, (
+        f"gradient_check(sum(x**3), x (5,) float32 in [0.5, 1.5], 3x^2) = {err}, expected "
+        "< 1e-8: perturb a float64 copy of x, whatever x's dtype"
+    )
+
+
 if __name__ == "__main__":
     import sys
 

@@ -1205,6 +1205,135 @@ def test_gradient_through_depth_leaves_pre_activations_untouched(impl, rng, call
     )
 
 
+# --- the far tails, without the 1e-8 floor; integer inputs; defaults ---------
+# assert_close's relative error floors its denominator at 1e-8, so a value of
+# 1e-300 returned as 1e-44 (a clip of x to [-100, 100]) or as 0 passes it.
+# These tests divide by the expected value itself: every entry down to 1e-305
+# must carry full relative precision, as the stable formulas deliver.
+
+_FAR = np.array([-700.0, -300.0, -120.0, -60.0])
+
+
+def _assert_truly_relative(got, expected, tol, what):
+    got = np.asarray(got, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
+    err = np.abs(got - expected) / np.abs(expected)
+    assert np.all(err <= tol), (
+        f"{what}: relative error {np.max(err):.1e} > {tol:.0e} (no floor: each entry divided by "
+        f"the true value)\n  actual:   {got.tolist()}\n  expected: {expected.tolist()}\n"
+        "no clip of x: exponentiate only -|x| and keep every factor relatively accurate"
+    )
+
+
+def test_sigmoid_is_relatively_accurate_in_the_far_negative_tail(impl, call_quietly):
+    got = call_quietly(impl.sigmoid, _FAR, what=f"sigmoid({_FAR.tolist()})")
+    expected = [math.exp(v) / (1.0 + math.exp(v)) for v in _FAR]
+    _assert_truly_relative(got, expected, 1e-13, f"sigmoid({_FAR.tolist()})")
+
+
+def test_sigmoid_grad_is_relatively_accurate_in_both_far_tails(impl, call_quietly):
+    x = np.concatenate([_FAR, -_FAR])
+    got = call_quietly(impl.sigmoid_grad, x, what=f"sigmoid_grad({x.tolist()})")
+    expected = [math.exp(-abs(v)) / (1.0 + math.exp(-abs(v))) ** 2 for v in x]
+    _assert_truly_relative(got, expected, 1e-13, f"sigmoid_grad({x.tolist()})")
+
+
+def test_tanh_grad_is_relatively_accurate_in_both_far_tails(impl, call_quietly):
+    x = np.array([-350.0, -100.0, -30.0, 30.0, 100.0, 350.0])
+    got = call_quietly(impl.tanh_grad, x, what=f"tanh_grad({x.tolist()})")
+    _assert_truly_relative(got, _sech2_ref(x), 1e-13, f"tanh_grad({x.tolist()})")
+
+
+def test_elu_grad_is_relatively_accurate_in_the_far_negative_tail(impl, call_quietly):
+    got = call_quietly(impl.elu_grad, _FAR, alpha=0.5, what=f"elu_grad({_FAR.tolist()}, 0.5)")
+    expected = [0.5 * math.exp(v) for v in _FAR]
+    _assert_truly_relative(got, expected, 1e-13, f"elu_grad({_FAR.tolist()}, alpha=0.5)")
+
+
+def test_silu_is_relatively_accurate_in_the_far_negative_tail(impl, call_quietly):
+    got = call_quietly(impl.silu, _FAR, what=f"silu({_FAR.tolist()})")
+    expected = [v * math.exp(v) / (1.0 + math.exp(v)) for v in _FAR]
+    _assert_truly_relative(got, expected, 1e-13, f"silu({_FAR.tolist()})")
+
+
+def test_silu_grad_is_relatively_accurate_in_the_far_negative_tail(impl, call_quietly):
+    # s (1 + x (1 - s)) with s = e^x / (1 + e^x): about (1 + x) e^x here.
+    got = call_quietly(impl.silu_grad, _FAR, what=f"silu_grad({_FAR.tolist()})")
+    sig = [math.exp(v) / (1.0 + math.exp(v)) for v in _FAR]
+    expected = [s * (1.0 + v / (1.0 + math.exp(v))) for s, v in zip(sig, _FAR, strict=True)]
+    _assert_truly_relative(got, expected, 1e-13, f"silu_grad({_FAR.tolist()})")
+
+
+# Unsigned and signed 8-bit inputs: -x of uint8 3 is 253, x * x of uint8 200
+# wraps to 64, -x of int8 -128 is -128. Converting to float64 first avoids all
+# three; the results must be float64 arrays.
+_U8 = np.array([0, 3, 200], dtype=np.uint8)
+_I8 = np.array([-128, -3, 127], dtype=np.int8)
+
+
+def _phi_cdf_tail(v):
+    return 0.5 * math.erfc(-v / math.sqrt(2.0))
+
+
+def _check_integer_input(impl_fn, ref, assert_close, call_quietly, name, **kwargs):
+    for x in (_U8, _I8):
+        what = f"{name}(np.array({x.tolist()}, dtype={x.dtype}){', ' if kwargs else ''}" + (
+            ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
+        )
+        got = call_quietly(impl_fn, x, what=what, **kwargs)
+        assert np.asarray(got).dtype == np.float64, (
+            f"{what} returned dtype {np.asarray(got).dtype}, expected float64"
+        )
+        assert_close(got, [ref(float(v)) for v in x], tol=1e-12, what=what)
+
+
+def test_sigmoid_converts_integer_input(impl, assert_close, call_quietly):
+    def ref(v):
+        return 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
+
+    _check_integer_input(impl.sigmoid, ref, assert_close, call_quietly, "sigmoid")
+
+
+def test_sigmoid_grad_converts_integer_input(impl, assert_close, call_quietly):
+    def ref(v):
+        return math.exp(-abs(v)) / (1.0 + math.exp(-abs(v))) ** 2
+
+    _check_integer_input(impl.sigmoid_grad, ref, assert_close, call_quietly, "sigmoid_grad")
+
+
+def test_relu_returns_float64_for_integer_input(impl, assert_close, call_quietly):
+    _check_integer_input(impl.relu, lambda v: max(v, 0.0), assert_close, call_quietly, "relu")
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_converts_integer_input(impl, assert_close, call_quietly, approximate):
+    c = math.sqrt(2.0 / math.pi)
+
+    def ref(v):
+        if approximate == "tanh":
+            return 0.5 * v * (1.0 + math.tanh(c * (v + 0.044715 * v**3)))
+        return v * _phi_cdf_tail(v)
+
+    _check_integer_input(
+        impl.gelu, ref, assert_close, call_quietly, "gelu", approximate=approximate
+    )
+
+
+def test_gelu_grad_converts_integer_input(impl, assert_close, call_quietly):
+    def ref(v):
+        return _phi_cdf_tail(v) + v * math.exp(-0.5 * v * v) / math.sqrt(2.0 * math.pi)
+
+    _check_integer_input(impl.gelu_grad, ref, assert_close, call_quietly, "gelu_grad")
+
+
+def test_leaky_relu_grad_default_alpha_is_one_hundredth(impl, assert_close):
+    x = np.array([-2.0, 0.0, 3.0])
+    assert_close(
+        impl.leaky_relu_grad(x), [0.01, 0.01, 1.0], tol=1e-15, what="leaky_relu_grad([-2, 0, 3])"
+    )
+
+
 if __name__ == "__main__":
     import sys
 

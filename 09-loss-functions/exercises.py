@@ -1176,6 +1176,103 @@ def test_focal_loss_leaves_inputs_untouched(impl, call_untouched):
     call_untouched(impl.focal_loss, z, y, 2.0, 0.25, what="focal_loss(z, y, gamma=2, alpha=0.25)")
 
 
+# --- parameters at their boundaries and defaults; true relative tails --------
+
+
+@pytest.mark.parametrize("delta", [0.0, -1.0])
+def test_huber_rejects_a_non_positive_delta(impl, delta):
+    # delta = 0 is falsy and invalid (torch raises too): the quadratic band
+    # vanishes and the loss is identically 0. It must raise, not return 0.
+    with pytest.raises(ValueError):
+        impl.huber(np.array([0.5, -2.0]), np.array([0.0, 0.0]), delta=delta)
+
+
+@pytest.mark.parametrize("delta", [0.0, -1.0])
+def test_huber_grad_rejects_a_non_positive_delta(impl, delta):
+    # delta = 0 would clip every residual to 0: a zero gradient, silently.
+    with pytest.raises(ValueError):
+        impl.huber_grad(np.array([0.5, -2.0]), np.array([0.0, 0.0]), delta=delta)
+
+
+def test_huber_grad_default_delta_is_one(impl, assert_close):
+    # r = [0.5, -2, 3]: clip to [-1, 1] gives [0.5, -1, 1], then / 3.
+    got = impl.huber_grad(np.array([0.5, -2.0, 3.0]), np.zeros(3))
+    assert_close(
+        got, [0.5 / 3, -1.0 / 3, 1.0 / 3], tol=1e-15, what="huber_grad([0.5, -2, 3], 0) (delta=1)"
+    )
+
+
+def test_focal_loss_default_gamma_is_two(impl, assert_close):
+    # z = 0: ce = log 2, 1 - p_t = 1/2, so gamma = 2 gives log(2) / 4.
+    got = impl.focal_loss(np.zeros(2), np.array([1.0, 0.0]))
+    assert_close(got, math.log(2.0) / 4, tol=1e-14, what="focal_loss(zeros(2), [1, 0]) defaults")
+
+
+@pytest.mark.parametrize("alpha", [-0.25, 1.5])
+def test_focal_loss_rejects_alpha_outside_0_1(impl, alpha):
+    with pytest.raises(ValueError):
+        impl.focal_loss(np.zeros(2), np.array([1.0, 0.0]), gamma=2.0, alpha=alpha)
+
+
+def test_cross_entropy_rejects_negative_label_smoothing(impl):
+    # A negative eps would put negative mass on the wrong classes.
+    with pytest.raises(ValueError):
+        impl.cross_entropy(np.zeros((2, 3)), np.array([0, 1]), label_smoothing=-0.1)
+
+
+# uint8 images as pred and target: 0 - 3 in uint8 wraps to 253.
+_U8_PRED = np.array([0, 10, 200], dtype=np.uint8)
+_U8_TARGET = np.array([3, 4, 250], dtype=np.uint8)
+_U8_RESIDUALS = [-3.0, 6.0, -50.0]
+
+
+def test_mse_converts_unsigned_integer_inputs(impl, assert_close):
+    got = impl.mse(_U8_PRED, _U8_TARGET)
+    expected = sum(v * v for v in _U8_RESIDUALS) / 3
+    assert_close(got, expected, tol=1e-14, what="mse(uint8 [0, 10, 200], uint8 [3, 4, 250])")
+
+
+def test_mae_converts_unsigned_integer_inputs(impl, assert_close):
+    got = impl.mae(_U8_PRED, _U8_TARGET)
+    expected = sum(abs(v) for v in _U8_RESIDUALS) / 3
+    assert_close(got, expected, tol=1e-14, what="mae(uint8 [0, 10, 200], uint8 [3, 4, 250])")
+
+
+def _assert_truly_relative(got, expected, tol, what):
+    # No 1e-8 floor (assert_close has one): each entry divided by its true value.
+    got = np.asarray(got, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
+    err = np.abs(got - expected) / np.abs(expected)
+    assert np.all(err <= tol), (
+        f"{what}: relative error {np.max(err):.1e} > {tol:.0e}\n  actual:   {got.tolist()}\n"
+        f"  expected: {expected.tolist()}"
+    )
+
+
+def test_bce_with_logits_grad_is_relatively_accurate_for_confident_negatives(impl, call_quietly):
+    # y = 0 and z very negative: the gradient sigmoid(z) / n is tiny but exact
+    # with a stable sigmoid (e^z / (1 + e^z)). 1 - sigmoid(-z) and
+    # 0.5 (1 + tanh(z / 2)) both cancel to exactly 0 here.
+    z = np.array([-40.0, -100.0, -700.0])
+    what = f"bce_with_logits_grad(z={z.tolist()}, y=[0, 0, 0])"
+    got = call_quietly(impl.bce_with_logits_grad, z, np.zeros(3), what=what)
+    expected = [math.exp(v) / (1.0 + math.exp(v)) / 3 for v in z]
+    _assert_truly_relative(got, expected, 1e-13, what)
+
+
+def test_focal_loss_is_relatively_accurate_for_easy_examples(impl, call_quietly):
+    # z = 30, y = 1 (and z = -30, y = 0): 1 - p_t = sigmoid(-30) = 9.4e-14 and
+    # ce = log1p(e^-30), so the loss is sigmoid(-30)^2 log1p(e^-30) = 8.3e-40.
+    # Computing 1 - p_t as 1 - sigmoid(30) keeps only ~3 digits of 9.4e-14.
+    z, y = np.array([30.0, -30.0]), np.array([1.0, 0.0])
+    s = math.exp(-30.0) / (1.0 + math.exp(-30.0))
+    expected = s**2 * math.log1p(math.exp(-30.0))
+    what = "focal_loss(z=[30, -30], y=[1, 0], gamma=2)"
+    got = call_quietly(impl.focal_loss, z, y, 2.0, what=what)
+    _assert_truly_relative(got, expected, 1e-12, what + " (1 - p_t from a stable sigmoid(-z))")
+
+
 if __name__ == "__main__":
     import sys
 
