@@ -368,18 +368,30 @@ def _fmt(value) -> str:
     return np.array2string(array, precision=6, threshold=30, edgeitems=3, max_line_width=88)
 
 
-def rel_error(a, b) -> float:
-    """max |a - b| / max(1e-8, |a| + |b|), element-wise ratio then the max (CS231n)."""
+def rel_error(a, b, floor: float = 1e-8) -> float:
+    """max |a - b| / max(floor, |a| + |b|), element-wise ratio then the max (CS231n).
+
+    The floor keeps entries that are both (nearly) zero from dividing 0 by 0,
+    and makes values below about floor * tol count as agreeing. A test of
+    accuracy in a far tail (sigmoid(-700) is 1e-304) passes ``floor=0.0``:
+    every entry is then measured against its own size (two exact zeros agree).
+    """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)), initial=0.0))
+    diff = np.abs(a - b)
+    denominator = np.maximum(floor, np.abs(a) + np.abs(b))
+    ratio = np.divide(diff, denominator, out=np.zeros_like(diff), where=denominator > 0)
+    return float(np.max(ratio, initial=0.0))
 
 
-def assert_close(actual, expected, *, tol: float = 1e-9, what: str = "the result") -> None:
+def assert_close(
+    actual, expected, *, tol: float = 1e-9, what: str = "the result", floor: float = 1e-8
+) -> None:
     """Fail with the call, the expected and the actual value unless they agree.
 
     Shapes must match exactly (no broadcasting), every actual entry must be
-    finite where the expected one is, and the relative error must be <= tol.
+    finite where the expected one is, and the relative error (``rel_error``
+    with the given floor) must be <= tol.
     """
     actual_arr = np.asarray(actual, dtype=np.float64)
     expected_arr = np.asarray(expected, dtype=np.float64)
@@ -404,10 +416,11 @@ def assert_close(actual, expected, *, tol: float = 1e-9, what: str = "the result
             f"  actual:   {_fmt(actual_arr)}\n  expected: {_fmt(expected_arr)}",
             pytrace=False,
         )
-    err = rel_error(actual_arr[finite], expected_arr[finite])
+    err = rel_error(actual_arr[finite], expected_arr[finite], floor)
     if err > tol:
+        floor_note = " (no floor: each entry against its own size)" if floor == 0 else ""
         pytest.fail(
-            f"{what} is wrong: max relative error {err:.1e} > tolerance {tol:.0e}\n"
+            f"{what} is wrong: max relative error {err:.1e} > tolerance {tol:.0e}{floor_note}\n"
             f"  actual:   {_fmt(actual_arr)}\n  expected: {_fmt(expected_arr)}"
             + (f"\n  (shape {actual_arr.shape})" if actual_arr.ndim else ""),
             pytrace=False,
@@ -569,7 +582,7 @@ def num_vjp() -> Callable:
 
 @pytest.fixture(name="rel_error")
 def rel_error_fixture() -> Callable:
-    """rel_error(a, b): the CS231n relative error, max over elements."""
+    """rel_error(a, b, floor=1e-8): the CS231n relative error, max over elements."""
     return rel_error
 
 
@@ -587,7 +600,7 @@ def call_untouched_fixture() -> Callable:
 
 @pytest.fixture(name="assert_close")
 def assert_close_fixture() -> Callable:
-    """assert_close(actual, expected, *, tol=1e-9, what=...): shape + relative error."""
+    """assert_close(actual, expected, *, tol=1e-9, what=..., floor=1e-8): shape + relative error."""
     return assert_close
 
 
