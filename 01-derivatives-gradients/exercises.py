@@ -178,7 +178,7 @@ def gradient_check(
 
     Returns:
         float: the MAX over entries (one wrong entry in a million must show);
-        0.0 for an x with no entries.
+        0.0 for an x with no entries; nan if any entry of analytic_grad is nan.
 
     Raises:
         ValueError: if analytic_grad does not have exactly x's shape. A gradient of
@@ -630,6 +630,27 @@ def test_gradient_check_returns_a_float(impl):
     x = np.array([1.0, 2.0])
     err = impl.gradient_check(lambda a: np.sum(a**2), x, 2 * x)
     assert isinstance(err, float), f"gradient_check returned {type(err).__name__}, expected float"
+
+
+def test_gradient_check_scores_a_sign_flipped_gradient_exactly_one(impl, assert_close):
+    # a = -n: |a - n| / (|a| + |n|) = 2|n| / 2|n| = 1 exactly. Writing the
+    # denominator as |a + n| (0 here) reports 2|n| / 1e-8 instead.
+    x = np.array([0.5, -1.5, 2.0])
+    got = impl.gradient_check(lambda a: np.sum(a**2), x, -2.0 * x, h=1e-3)
+    assert_close(got, 1.0, tol=1e-9, what="gradient_check(sum(x^2), -2x), a sign-flipped gradient")
+
+
+def test_gradient_check_reports_nan_in_the_analytic_gradient(impl):
+    # A nan gradient entry is the classic symptom of a bug (log 0, 0 / 0);
+    # np.nanmax or a nan-dropping mask would report the check as passed.
+    x = np.array([1.0, 2.0, 3.0])
+    grad = 2.0 * x
+    grad[1] = np.nan
+    err = impl.gradient_check(lambda a: np.sum(a**2), x, grad)
+    assert np.isnan(err), (
+        f"gradient_check(sum(x^2), [2, nan, 6], x=[1, 2, 3]) = {err!r}, expected nan: "
+        "a nan entry must not be skipped"
+    )
 
 
 # --- least_squares_loss_grad -----------------------------------------------------

@@ -784,6 +784,16 @@ def test_classify_critical_point_tolerance_is_relative(impl):
     )
 
 
+def test_classify_critical_point_eigenvalue_at_the_tolerance_counts_as_zero(impl):
+    # |lambda| <= 1e-6 * max |lambda| counts as zero: with eigenvalues 1 and
+    # exactly 1e-6 the boundary is met with equality, so the point is degenerate.
+    got = impl.classify_critical_point(np.diag([1.0, 1e-6]))
+    assert got == "degenerate", (
+        f"classify_critical_point(diag(1, 1e-6)) = {got!r}, expected 'degenerate' "
+        "(|lambda| <= 1e-6 * max |lambda|, with <=)"
+    )
+
+
 def test_classify_critical_point_ill_conditioned_minimum(impl):
     # Rosenbrock at its minimum (1, 1): eigenvalues about 1001.6 and 0.3994,
     # condition number about 2508. Still a strict minimum: a tolerance much
@@ -850,6 +860,13 @@ def test_newton_step_jumps_to_a_saddle(impl, assert_close):
     assert_close(
         got, [-1.2, -0.6], tol=1e-12, what="newton_step on x^2 + xy - y^2 + 3x from (3, 4)"
     )
+
+
+def test_newton_step_lets_a_singular_hessian_raise(impl):
+    # H = diag(1, 0): the Newton step does not exist. np.linalg.solve raises
+    # LinAlgError; lstsq or a pseudo-inverse would return a finite step silently.
+    with pytest.raises(np.linalg.LinAlgError):
+        impl.newton_step(np.array([1.0, 1.0]), np.diag([1.0, 0.0]), np.zeros(2))
 
 
 def test_newton_step_does_not_modify_x(impl):
@@ -932,6 +949,13 @@ def test_max_stable_learning_rate_separates_convergence_from_divergence(impl, rn
 def test_max_stable_learning_rate_rejects_no_positive_curvature(impl):
     with pytest.raises(ValueError):
         impl.max_stable_learning_rate(np.diag([-1.0, -2.0]))
+
+
+def test_max_stable_learning_rate_rejects_a_zero_largest_eigenvalue(impl):
+    # lambda_max = 0 exactly (flat along e_0): the limit 2 / 0 does not exist;
+    # the docstring says lambda_max <= 0 raises, so `< 0` is the boundary bug.
+    with pytest.raises(ValueError):
+        impl.max_stable_learning_rate(np.diag([0.0, -1.0]))
 
 
 # --- edges of the first exercises: one-element shapes, ranks, scales ----------
@@ -1165,6 +1189,20 @@ def test_top_hessian_eigenvalue_calls_hvp_n_iters_plus_one_times(impl):
 
     impl.top_hessian_eigenvalue(hvp, np.array([1.0, 1.0]), 7)
     assert len(calls) == 8, f"top_hessian_eigenvalue(hvp, v0, n_iters=7) called hvp {len(calls)}x"
+
+
+def test_top_hessian_eigenvalue_defaults_to_100_iterations(impl):
+    calls = []
+
+    def hvp(v):
+        calls.append(1)
+        return np.diag([3.0, 1.0]) @ v
+
+    impl.top_hessian_eigenvalue(hvp, np.array([1.0, 1.0]))
+    assert len(calls) == 101, (
+        f"top_hessian_eigenvalue(hvp, v0) with the default n_iters called hvp {len(calls)}x, "
+        "expected 101 (n_iters = 100 steps + 1 for the Rayleigh quotient)"
+    )
 
 
 def test_top_hessian_eigenvalue_keeps_the_sign_of_a_negative_dominant_eigenvalue(

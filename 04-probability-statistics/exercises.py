@@ -1223,6 +1223,15 @@ def test_sample_categorical_rejects_invalid_p(impl, rng, p):
         impl.sample_categorical(np.array(p), 10, rng)
 
 
+def test_sample_categorical_sum_tolerance_is_1e_minus_6(impl, rng):
+    # Within 1e-6 of 1 is accepted (a float32-rounded p), 5e-6 off is not:
+    # np.isclose's default tolerances would accept 1 + 1e-5.
+    ok = np.asarray(impl.sample_categorical(np.array([0.5, 0.5 + 2e-7]), 3, rng))
+    assert ok.shape == (3,), f"sample_categorical(p summing to 1 + 2e-7, 3) gave {ok!r}"
+    with pytest.raises(ValueError):
+        impl.sample_categorical(np.array([0.5, 0.5 + 5e-6]), 3, rng)
+
+
 # --- entropy, cross_entropy, kl_divergence ---------------------------------
 
 
@@ -1279,6 +1288,13 @@ def test_entropy_rejects_negative_probabilities(impl):
         impl.entropy(np.array([1.2, -0.2]))
 
 
+def test_entropy_rejects_a_row_that_does_not_sum_to_one(impl):
+    # Row 1 of the batch sums to 0.9: the sum is checked per distribution
+    # (last axis), not skipped and not taken over the whole array.
+    with pytest.raises(ValueError):
+        impl.entropy(np.array([[0.5, 0.5], [0.6, 0.3]]))
+
+
 def test_cross_entropy_one_hot_is_negative_log_likelihood(impl, assert_close):
     got = impl.cross_entropy(np.array([1.0, 0.0, 0.0]), np.array([0.7, 0.2, 0.1]))
     assert_close(got, -math.log(0.7), tol=1e-12, what="cross_entropy(one-hot 0, [0.7, 0.2, 0.1])")
@@ -1289,6 +1305,12 @@ def test_cross_entropy_hand_numbers(impl, assert_close):
     got = impl.cross_entropy(np.array([0.5, 0.5]), np.array([0.9, 0.1]))
     expected = -0.5 * (math.log(0.9) + math.log(0.1))
     assert_close(got, expected, tol=1e-12, what="cross_entropy(p=[0.5, 0.5], q=[0.9, 0.1])")
+
+
+def test_cross_entropy_rejects_a_q_that_does_not_sum_to_one(impl):
+    # Passing scores (or logits) where probabilities belong: q = (2, 1, 1).
+    with pytest.raises(ValueError):
+        impl.cross_entropy(np.array([1.0, 0.0, 0.0]), np.array([2.0, 1.0, 1.0]))
 
 
 def test_cross_entropy_is_inf_when_q_is_zero_where_p_is_positive(impl):
@@ -1400,6 +1422,13 @@ def test_kl_divergence_entry_zero_in_both_is_zero(impl, assert_close):
 def test_kl_divergence_rejects_mismatched_shapes(impl):
     with pytest.raises(ValueError):
         impl.kl_divergence(np.array([0.5, 0.5]), np.array([0.2, 0.3, 0.5]))
+
+
+def test_kl_divergence_rejects_a_q_that_does_not_sum_to_one(impl):
+    # q = (0.5, 0.2), unnormalised scores: KL would come out 0.5 ln(1/0.4)
+    # + ... and could even be negative; the docstring says ValueError.
+    with pytest.raises(ValueError):
+        impl.kl_divergence(np.array([0.5, 0.5]), np.array([0.5, 0.2]))
 
 
 # --- plot_clt ---------------------------------------------------------------

@@ -173,7 +173,9 @@ def predict(x: np.ndarray, params) -> np.ndarray:
         torch.argmax.
 
     Hint: which axis holds the classes? No softmax is needed: it is
-    increasing, so it cannot change which score is largest.
+    increasing, so it cannot change which score is largest; in floating
+    point it can even round two close scores to one probability (a false
+    tie), so take the argmax of the scores themselves.
     """
     raise NotImplementedError
 
@@ -676,6 +678,23 @@ def test_mlp_forward_sigmoid_keeps_relative_accuracy_in_the_tail(impl, assert_cl
     )
 
 
+def test_mlp_forward_sigmoid_far_tail_is_relatively_accurate(impl, assert_close):
+    # sigmoid(-700) = 9.86e-305. assert_close's denominator is floored at 1e-8,
+    # so a value this small must be compared as a ratio. The common
+    # 1 / (1 + exp(-clip(z, -500, 500))) returns e^-500 = 7e-218 here.
+    x = np.array([[-700.0], [-300.0]])
+    params = [(np.array([[1.0]]), np.array([0.0])), (np.array([[1.0]]), np.array([0.0]))]
+    scores, _ = impl.mlp_forward(x, params, "sigmoid")
+    expected = np.array([[math.exp(-700.0)], [math.exp(-300.0)]])
+    ratio = np.asarray(scores, dtype=np.float64) / expected
+    assert_close(
+        ratio,
+        [[1.0], [1.0]],
+        tol=1e-12,
+        what="mlp_forward([[-700], [-300]], identity, 'sigmoid') / [e^-700, e^-300]",
+    )
+
+
 def test_mlp_forward_rejects_unknown_activation(impl, rng):
     params = _random_params(rng, [3, 4, 2])
     with pytest.raises(ValueError, match="swish"):
@@ -808,6 +827,14 @@ def test_predict_ties_go_to_the_first_index_and_a_batch_of_one_stays_1d(impl):
     assert one.shape == (1,), f"predict(x (1, 1), ...) has shape {one.shape}, expected (1,)"
 
 
+def test_predict_takes_the_argmax_of_the_scores_not_of_rounded_probabilities(impl):
+    # Scores [0, 1e-17]: class 1 is larger. softmax rounds exp(-1e-17) to 1.0
+    # and gives [0.5, 0.5], a false tie that argmax hands to class 0.
+    W = np.array([[0.0, 1e-17]])
+    got = np.asarray(impl.predict(np.array([[1.0]]), [(W, np.zeros(2))]))
+    assert got.tolist() == [1], f"predict with scores [[0, 1e-17]] = {got.tolist()}, expected [1]"
+
+
 # --- softmax ---------------------------------------------------------------
 
 
@@ -857,6 +884,9 @@ def test_softmax_small_probabilities_keep_relative_accuracy(impl, assert_close):
         tol=1e-12,
         what="softmax([[0, -50, -700]])",
     )
+    # assert_close floors its denominator at 1e-8: compare the tiny ones as ratios.
+    ratio = np.asarray(got, dtype=np.float64)[0, 1:] / [math.exp(-50.0) / d, math.exp(-700.0) / d]
+    assert_close(ratio, [1.0, 1.0], tol=1e-12, what="softmax([[0, -50, -700]])[0, 1:] / expected")
 
 
 def test_softmax_batch_of_one_and_a_single_vector_keep_their_shapes(impl, assert_close):
@@ -879,10 +909,32 @@ def test_softmax_is_invariant_to_a_shift_per_row(impl, rng, assert_close):
     shifted = z + np.array([[100.0], [-3.0], [0.0], [1e4]])
     assert_close(
         impl.softmax(shifted),
-        impl.softmax(z) if False else [_softmax_loop(r) for r in z],
+        [_softmax_loop(r) for r in z],
         tol=1e-9,
         what="softmax(z + c per row)",
     )
+
+
+def test_softmax_returns_float64_for_float32_logits(impl, assert_close):
+    # The docstring promises float64. Computed in float32, exp(-120) = 7.7e-53
+    # underflows to 0 (float32 stops at 1.4e-45) and the class vanishes.
+    got = impl.softmax(np.array([[0.0, -120.0]], dtype=np.float32))
+    assert np.asarray(got).dtype == np.float64, (
+        f"softmax(float32 [[0, -120]]) has dtype {np.asarray(got).dtype}, expected float64"
+    )
+    assert_close(
+        np.asarray(got)[0, 1] / math.exp(-120.0),
+        1.0,
+        tol=1e-12,
+        what="softmax(float32 [[0, -120]])[0, 1] / e^-120",
+    )
+
+
+def test_softmax_normalises_the_last_axis_of_a_3d_batch(impl, rng, assert_close):
+    # (2, 3, 4): the class axis is the last one, whatever the leading shape.
+    z = rng.standard_normal((2, 3, 4)) * 3
+    expected = [[_softmax_loop(r) for r in block] for block in z]
+    assert_close(impl.softmax(z), expected, tol=1e-12, what="softmax(z (2, 3, 4)) over axis -1")
 
 
 def test_softmax_rejects_a_scalar(impl):
@@ -978,6 +1030,13 @@ def test_matrix_chain_order_rejects_too_few_sizes(impl):
         impl.matrix_chain_order([5])
 
 
+def test_matrix_chain_order_rejects_a_zero_size(impl):
+    # A (3, 0) @ (0, 4) chain is not a chain of real matrices; the docstring
+    # says ValueError for a size < 1 (not a cost of 0).
+    with pytest.raises(ValueError):
+        impl.matrix_chain_order([3, 0, 4])
+
+
 # --- mlp_flops -------------------------------------------------------------
 
 
@@ -1025,6 +1084,17 @@ def test_collapse_linear_layers_matches_the_stack(impl, rng, assert_close, layer
         tol=1e-10,
         what=f"x @ W + b for (W, b) = collapse_linear_layers(params {layer_sizes})",
     )
+
+
+def test_collapse_linear_layers_of_one_layer_returns_new_arrays(impl, rng):
+    # The docstring promises new arrays: handing back params[0]'s own W and b
+    # lets a later in-place update of the collapsed map change the model.
+    params = [(rng.standard_normal((3, 2)), rng.standard_normal(2))]
+    W, b = impl.collapse_linear_layers(params)
+    assert not np.shares_memory(W, params[0][0]), "collapse([(W, b)]) returned W itself"
+    assert not np.shares_memory(b, params[0][1]), "collapse([(W, b)]) returned b itself"
+    assert np.array_equal(W, params[0][0]), f"collapse([(W, b)]) -> W = {W!r}, expected a copy"
+    assert np.array_equal(b, params[0][1]), f"collapse([(W, b)]) -> b = {b!r}, expected a copy"
 
 
 def test_collapse_linear_layers_pushes_biases_through_later_weights(impl, assert_close):
