@@ -780,7 +780,7 @@ def test_logistic_loss_grad_confident_right_loss_keeps_relative_precision(
         what=f"logistic_loss_grad(z={z}, y={label})",
     )
     expected = np.log1p(np.exp(-abs(z)))
-    assert_close(loss, expected, tol=1e-12, what=f"logistic loss at z={z}, y={label}")
+    assert_close(loss, expected, tol=1e-12, what=f"logistic loss at z={z}, y={label}", floor=0.0)
 
 
 def test_logistic_loss_grad_confident_wrong_loss_grows_without_cap(
@@ -818,7 +818,7 @@ def test_logistic_loss_grad_tail_gradient_keeps_relative_precision(
         what="logistic_loss_grad(z=-40, y=0)",
     )
     expected = np.exp(-40.0) / (1.0 + np.exp(-40.0))
-    assert_close(gw, [expected], tol=1e-12, what="logistic grad_w at z=-40, y=0")
+    assert_close(gw, [expected], tol=1e-12, what="logistic grad_w at z=-40, y=0", floor=0.0)
     _, gw, _ = call_quietly(
         impl.logistic_loss_grad,
         X,
@@ -827,7 +827,7 @@ def test_logistic_loss_grad_tail_gradient_keeps_relative_precision(
         0.0,
         what="logistic_loss_grad(z=[-1000, 0], y=0)",
     )
-    assert_close(gw, [0.0], tol=1e-12, what="logistic grad_w at z=[-1000, 0], y=0")
+    assert_close(gw, [0.0], tol=1e-12, what="logistic grad_w at z=[-1000, 0], y=0", floor=0.0)
 
 
 def test_logistic_loss_grad_zero_bias_is_used(impl, assert_close):

@@ -798,8 +798,10 @@ def test_value_sigmoid_keeps_relative_precision_in_the_negative_tail(impl, asser
     out = x.sigmoid()
     out.backward()
     s = math.exp(x0) / (1.0 + math.exp(x0))
-    assert_close(out.data, s, tol=1e-12, what=f"Value({x0}).sigmoid().data")
-    assert_close(x.grad, s * (1.0 - s), tol=1e-12, what=f"x.grad after Value({x0}).sigmoid()")
+    assert_close(out.data, s, tol=1e-12, what=f"Value({x0}).sigmoid().data", floor=0.0)
+    assert_close(
+        x.grad, s * (1.0 - s), tol=1e-12, what=f"x.grad after Value({x0}).sigmoid()", floor=0.0
+    )
 
 
 @pytest.mark.parametrize("x0", [1e-9, -3e-6])
@@ -809,8 +811,8 @@ def test_value_tanh_keeps_relative_precision_near_zero(impl, assert_close, x0):
     x = impl.Value(x0)
     out = x.tanh()
     out.backward()
-    assert_close(out.data, x0 - x0**3 / 3, tol=1e-12, what=f"Value({x0}).tanh().data")
-    assert_close(x.grad, 1.0 - x0**2, tol=1e-12, what=f"x.grad after Value({x0}).tanh()")
+    assert_close(out.data, x0 - x0**3 / 3, tol=1e-12, what=f"Value({x0}).tanh().data", floor=0.0)
+    assert_close(x.grad, 1.0 - x0**2, tol=1e-12, what=f"x.grad after Value({x0}).tanh()", floor=0.0)
 
 
 @pytest.mark.parametrize("x0", [-700.0, 700.0])
@@ -818,8 +820,8 @@ def test_value_exp_keeps_relative_precision_in_both_tails(impl, assert_close, x0
     x = impl.Value(x0)
     out = x.exp()
     out.backward()
-    assert_close(out.data, math.exp(x0), tol=1e-14, what=f"Value({x0}).exp().data")
-    assert_close(x.grad, math.exp(x0), tol=1e-14, what=f"x.grad after Value({x0}).exp()")
+    assert_close(out.data, math.exp(x0), tol=1e-14, what=f"Value({x0}).exp().data", floor=0.0)
+    assert_close(x.grad, math.exp(x0), tol=1e-14, what=f"x.grad after Value({x0}).exp()", floor=0.0)
 
 
 def test_topological_order_of_a_single_leaf_is_the_leaf(impl):
@@ -843,10 +845,10 @@ def test_neuron_forward_backward_keeps_relative_precision_in_the_negative_tail(i
     s = math.exp(-40.0) / (1.0 + math.exp(-40.0))
     d = s * (1.0 - s)
     what = "neuron_forward_backward(x, w, 0) with w . x = -40"
-    assert_close(y, s, tol=1e-12, what=f"y of {what}")
-    assert_close(dy_dw, d * x, tol=1e-12, what=f"dy_dw of {what}")
-    assert_close(dy_db, d, tol=1e-12, what=f"dy_db of {what}")
-    assert_close(dy_dx, d * w, tol=1e-12, what=f"dy_dx of {what}")
+    assert_close(y, s, tol=1e-12, what=f"y of {what}", floor=0.0)
+    assert_close(dy_dw, d * x, tol=1e-12, what=f"dy_dw of {what}", floor=0.0)
+    assert_close(dy_db, d, tol=1e-12, what=f"dy_db of {what}", floor=0.0)
+    assert_close(dy_dx, d * w, tol=1e-12, what=f"dy_dx of {what}", floor=0.0)
 
 
 def test_neuron_forward_backward_with_one_input_keeps_vector_shapes(impl, assert_close):

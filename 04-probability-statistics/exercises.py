@@ -941,6 +941,7 @@ def test_bayes_posterior_keeps_precision_for_a_subnormal_likelihood(impl, assert
         [0.25, 0.75],
         tol=1e-12,
         what="bayes_posterior([0.1, 0.9], [3, 1] * 2**-1070)",
+        floor=0.0,
     )
     got = impl.bayes_posterior(np.array([0.5, 0.5]), np.full(2, 2.0**-1074))
     assert_close(
@@ -948,6 +949,7 @@ def test_bayes_posterior_keeps_precision_for_a_subnormal_likelihood(impl, assert
         [0.5, 0.5],
         tol=1e-12,
         what="bayes_posterior([0.5, 0.5], [2**-1074, 2**-1074]) (prior * likelihood rounds to 0)",
+        floor=0.0,
     )
 
 

@@ -1067,10 +1067,18 @@ def test_logistic_nll_and_grad_is_accurate_for_confident_right_answers(impl, ass
     for w, y, g in [(40.0, 1.0, -s), (-40.0, 0.0, s)]:
         loss, grad = impl.logistic_nll_and_grad(np.array([w]), np.array([[1.0]]), np.array([y]))
         assert_close(
-            loss, tiny, tol=1e-12, what=f"logistic_nll_and_grad(w=[{w}], X=[[1]], y=[{y}]) -> loss"
+            loss,
+            tiny,
+            tol=1e-12,
+            what=f"logistic_nll_and_grad(w=[{w}], X=[[1]], y=[{y}]) -> loss",
+            floor=0.0,
         )
         assert_close(
-            grad, [g], tol=1e-12, what=f"logistic_nll_and_grad(w=[{w}], X=[[1]], y=[{y}]) -> grad"
+            grad,
+            [g],
+            tol=1e-12,
+            what=f"logistic_nll_and_grad(w=[{w}], X=[[1]], y=[{y}]) -> grad",
+            floor=0.0,
         )
 
 
