@@ -663,6 +663,37 @@ def _assert_zero_grad_stays(fn, name, call_quietly, assert_close, **hyper):
     assert_close(new_param[[0, 1], [0, 1]], [0.5, 3.0], tol=1e-15, what=what + " zero-grad entries")
 
 
+def _assert_defaults(fn, name, kind, rng, assert_close):
+    """Three steps with every hyperparameter left at its default, against the loop.
+
+    The loop's defaults are torch's: lr 1e-2 for Adagrad and RMSprop, 1e-3
+    for the others; the loop never consults the code under test.
+    """
+    p0, grads = _random_problem(rng, (2, 2), 3)
+    expected = _loop_optimizer(kind, p0, grads)
+    param, state = p0, {}
+    for t, (g, (p_exp, _)) in enumerate(zip(grads, expected, strict=True), start=1):
+        param, state = fn(param, g, state)
+        what = f"{name}(param, grad, state) with default hyperparameters, step {t}"
+        assert_close(param, p_exp, tol=1e-12, what=what)
+
+
+def _assert_value_error(call, what):
+    """call() must raise ValueError; the failure message names the call."""
+    try:
+        call()
+    except ValueError:
+        return
+    pytest.fail(f"{what} returned instead of raising ValueError", pytrace=False)
+
+
+def _assert_rejects_hyper(fn, name, hyper):
+    args = ", ".join(f"{k}={v!r}" for k, v in hyper.items())
+    _assert_value_error(
+        lambda: fn(np.ones(2), np.ones(2), {}, **hyper), f"{name}(ones(2), ones(2), {{}}, {args})"
+    )
+
+
 # --- sgd_step ---------------------------------------------------------------
 
 
@@ -800,6 +831,15 @@ def test_momentum_step_rejects_mismatched_shapes(impl):
     _assert_rejects_shapes(impl.momentum_step, "momentum_step")
 
 
+def test_momentum_step_defaults_are_lr_1e_3_and_momentum_0_9(impl, rng, assert_close):
+    _assert_defaults(impl.momentum_step, "momentum_step", "momentum", rng, assert_close)
+
+
+@pytest.mark.parametrize("hyper", [{"lr": -0.1}, {"lr": 0.1, "momentum": -0.5}])
+def test_momentum_step_rejects_invalid_hyperparameters(impl, hyper):
+    _assert_rejects_hyper(impl.momentum_step, "momentum_step", hyper)
+
+
 # --- adagrad_step -----------------------------------------------------------
 
 
@@ -864,6 +904,16 @@ def test_adagrad_step_rejects_mismatched_shapes(impl):
     _assert_rejects_shapes(impl.adagrad_step, "adagrad_step")
 
 
+def test_adagrad_step_defaults_are_torch_defaults(impl, rng, assert_close):
+    # torch.optim.Adagrad: lr 1e-2 (not Adam's 1e-3), eps 1e-10.
+    _assert_defaults(impl.adagrad_step, "adagrad_step", "adagrad", rng, assert_close)
+
+
+@pytest.mark.parametrize("hyper", [{"lr": -0.1}, {"lr": 0.1, "eps": -1e-10}])
+def test_adagrad_step_rejects_invalid_hyperparameters(impl, hyper):
+    _assert_rejects_hyper(impl.adagrad_step, "adagrad_step", hyper)
+
+
 # --- rmsprop_step -----------------------------------------------------------
 
 
@@ -917,6 +967,18 @@ def test_rmsprop_step_returns_new_arrays(impl, rng):
 
 def test_rmsprop_step_rejects_mismatched_shapes(impl):
     _assert_rejects_shapes(impl.rmsprop_step, "rmsprop_step")
+
+
+def test_rmsprop_step_defaults_are_torch_defaults(impl, rng, assert_close):
+    # torch.optim.RMSprop: lr 1e-2 (not Adam's 1e-3), alpha 0.99, eps 1e-8.
+    _assert_defaults(impl.rmsprop_step, "rmsprop_step", "rmsprop", rng, assert_close)
+
+
+@pytest.mark.parametrize(
+    "hyper", [{"lr": -0.1}, {"lr": 0.1, "alpha": -0.5}, {"lr": 0.1, "eps": -1e-8}]
+)
+def test_rmsprop_step_rejects_invalid_hyperparameters(impl, hyper):
+    _assert_rejects_hyper(impl.rmsprop_step, "rmsprop_step", hyper)
 
 
 # --- adam_step --------------------------------------------------------------
@@ -1032,6 +1094,30 @@ def test_adam_step_rejects_mismatched_shapes(impl):
     _assert_rejects_shapes(impl.adam_step, "adam_step")
 
 
+def test_adam_step_eps_0_is_used_as_given(impl, assert_close):
+    # eps = 0 is valid (falsy, not "use the default"): the first step is then
+    # exactly lr * sign(g). With eps 1e-8 it would be 0.5 * 2 / (2 + 1e-8).
+    what = "adam_step([0, 1], [2, -0.5], {}, lr=0.5, eps=0.0)"
+    new_param, _ = impl.adam_step(np.array([0.0, 1.0]), np.array([2.0, -0.5]), {}, lr=0.5, eps=0.0)
+    assert_close(new_param, [-0.5, 1.5], tol=1e-15, what=what)
+
+
+@pytest.mark.parametrize(
+    "hyper",
+    [
+        {"lr": -0.1},
+        {"lr": 0.1, "eps": -1e-8},
+        {"lr": 0.1, "weight_decay": -0.01},
+        # beta = 1 never forgets the zero start and makes 1 - beta^t = 0.
+        {"lr": 0.1, "betas": (1.0, 0.999)},
+        {"lr": 0.1, "betas": (0.9, 1.0)},
+        {"lr": 0.1, "betas": (-0.1, 0.999)},
+    ],
+)
+def test_adam_step_rejects_invalid_hyperparameters(impl, hyper):
+    _assert_rejects_hyper(impl.adam_step, "adam_step", hyper)
+
+
 # --- adamw_step -------------------------------------------------------------
 
 
@@ -1086,6 +1172,27 @@ def test_adamw_step_rejects_mismatched_shapes(impl):
     _assert_rejects_shapes(impl.adamw_step, "adamw_step")
 
 
+def test_adamw_step_defaults_are_torch_defaults(impl, rng, assert_close):
+    # torch.optim.AdamW: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 1e-2.
+    _assert_defaults(impl.adamw_step, "adamw_step", "adamw", rng, assert_close)
+
+
+@pytest.mark.parametrize(
+    "hyper",
+    [
+        {"lr": -0.1},
+        {"lr": 0.1, "eps": -1e-8},
+        {"lr": 0.1, "weight_decay": -0.01},
+        # beta = 1 never forgets the zero start and makes 1 - beta^t = 0.
+        {"lr": 0.1, "betas": (1.0, 0.999)},
+        {"lr": 0.1, "betas": (0.9, 1.0)},
+        {"lr": 0.1, "betas": (-0.1, 0.999)},
+    ],
+)
+def test_adamw_step_rejects_invalid_hyperparameters(impl, hyper):
+    _assert_rejects_hyper(impl.adamw_step, "adamw_step", hyper)
+
+
 # --- schedules --------------------------------------------------------------
 
 
@@ -1106,10 +1213,22 @@ def test_step_lr_default_gamma_is_0_1(impl, assert_close):
     assert_close(impl.step_lr(0.5, 4, 2), 0.005, tol=1e-14, what="step_lr(0.5, 4, 2)")
 
 
+@pytest.mark.parametrize(("epoch", "step_size"), [(-1, 3), (4, 0)])
+def test_step_lr_rejects_invalid_arguments(impl, epoch, step_size):
+    _assert_value_error(
+        lambda: impl.step_lr(0.1, epoch, step_size), f"step_lr(0.1, {epoch}, {step_size})"
+    )
+
+
 def test_exponential_lr_hand_computed(impl, assert_close):
     got = [impl.exponential_lr(0.2, e, 0.5) for e in range(4)]
     _assert_float(got[0], "exponential_lr(0.2, 0, 0.5)")
     assert_close(got, [0.2, 0.1, 0.05, 0.025], tol=1e-15, what="exponential_lr(0.2, e, 0.5)")
+
+
+def test_exponential_lr_rejects_negative_epoch(impl):
+    # 0.2 * 0.5 ** -1 = 0.4 would silently exceed the initial rate.
+    _assert_value_error(lambda: impl.exponential_lr(0.2, -1, 0.5), "exponential_lr(0.2, -1, 0.5)")
 
 
 def test_cosine_lr_matches_torch_values(impl, assert_close):
@@ -1127,6 +1246,11 @@ def test_cosine_lr_matches_torch_values(impl, assert_close):
 def test_cosine_lr_default_eta_min_is_zero(impl, assert_close):
     assert_close(impl.cosine_lr(0.3, 10, 10), 0.0, tol=1e-15, what="cosine_lr(0.3, 10, 10)")
     assert_close(impl.cosine_lr(0.3, 5, 10), 0.15, tol=1e-14, what="cosine_lr(0.3, 5, 10)")
+
+
+@pytest.mark.parametrize(("t", "T"), [(-1, 4), (2, 0)])
+def test_cosine_lr_rejects_invalid_arguments(impl, t, T):
+    _assert_value_error(lambda: impl.cosine_lr(0.1, t, T), f"cosine_lr(0.1, {t}, {T})")
 
 
 def test_warmup_cosine_lr_pinned_values(impl, assert_close):
@@ -1156,6 +1280,15 @@ def test_warmup_cosine_lr_without_warmup_is_the_cosine(impl, assert_close):
 def test_warmup_cosine_lr_rejects_warmup_beyond_T(impl):
     with pytest.raises(ValueError):
         impl.warmup_cosine_lr(0.3, 1, 12, 10)
+
+
+def test_warmup_cosine_lr_warmup_equal_to_T_is_valid(impl, assert_close):
+    # warmup = T is allowed (0 <= warmup <= T): a pure linear warmup to lr0,
+    # then eta_min from t = T on. A check `warmup < T` would reject it.
+    cases = {0: 0.0, 5: 0.15, 9: 0.27, 10: 0.01, 15: 0.01}
+    for t, expected in cases.items():
+        got = impl.warmup_cosine_lr(0.3, t, 10, 10, eta_min=0.01)
+        assert_close(got, expected, tol=1e-14, what=f"warmup_cosine_lr(0.3, {t}, 10, 10, 0.01)")
 
 
 # --- minimize ---------------------------------------------------------------
@@ -1239,6 +1372,22 @@ def test_minimize_rows_are_independent_copies(impl, call_untouched):
     )
 
 
+def test_minimize_integer_x0_gives_a_float_trajectory(impl, assert_close):
+    # x0 = [1, 2] as ints: x <- x - 0.25 x = 0.75 x. A trajectory allocated
+    # with x0's integer dtype would truncate [0.75, 1.5] to [0, 1].
+    what = "minimize(x -> x, x0=int array [1, 2], gd, 2, lr=0.25)"
+    traj = impl.minimize(lambda x: x, np.array([1, 2]), _gd, 2, lr=0.25)
+    expected = [[1.0, 2.0], [0.75, 1.5], [0.5625, 1.125]]
+    assert_close(traj, expected, tol=1e-15, what=what)
+
+
+def test_minimize_rejects_negative_n_steps(impl):
+    _assert_value_error(
+        lambda: impl.minimize(lambda x: x, np.zeros(2), _gd, -1, lr=0.1),
+        "minimize(..., n_steps=-1)",
+    )
+
+
 # --- rosenbrock -------------------------------------------------------------
 
 
@@ -1268,6 +1417,10 @@ def test_rosenbrock_rejects_fewer_than_two_coordinates(impl):
 
 def test_rosenbrock_leaves_x_untouched(impl, rng, call_untouched):
     call_untouched(impl.rosenbrock, rng.standard_normal(4))
+
+
+def test_rosenbrock_grad_rejects_fewer_than_two_coordinates(impl):
+    _assert_value_error(lambda: impl.rosenbrock_grad(np.array([1.0])), "rosenbrock_grad([1.0])")
 
 
 def test_rosenbrock_grad_hand_values(impl, assert_close):
@@ -1321,28 +1474,60 @@ def test_plot_optimizer_paths_draws_one_line_per_optimizer(impl, tmp_path):
         assert np.array_equal(xy[0], [-1.2, 1.0]), f"line {label!r} starts at {xy[0]}"
 
 
-def test_plot_optimizer_paths_sgd_and_adam_lines_are_the_runs(impl, tmp_path, assert_close):
+def _loop_paths():
+    """All six documented runs, recomputed here step by step in plain floats."""
+    runs = {}
+    for label in _PLOT_LABELS:
+        x, y = -1.2, 1.0
+        path = [(x, y)]
+        bx = by = sx = sy = mx = my = 0.0
+        for t in range(1, 401):
+            gx, gy = _loop_rosenbrock_grad_2d(x, y)
+            if label == "SGD":
+                dx, dy = 1e-3 * gx, 1e-3 * gy
+            elif label in ("momentum", "Nesterov"):
+                bx, by = (gx, gy) if t == 1 else (0.9 * bx + gx, 0.9 * by + gy)
+                if label == "Nesterov":
+                    dx, dy = 1e-3 * (gx + 0.9 * bx), 1e-3 * (gy + 0.9 * by)
+                else:
+                    dx, dy = 1e-3 * bx, 1e-3 * by
+            elif label == "AdaGrad":
+                sx, sy = sx + gx * gx, sy + gy * gy
+                dx = 0.5 * gx / (math.sqrt(sx) + 1e-10)
+                dy = 0.5 * gy / (math.sqrt(sy) + 1e-10)
+            elif label == "RMSprop":
+                a = 1 - 0.99  # as torch computes it
+                sx, sy = 0.99 * sx + a * gx * gx, 0.99 * sy + a * gy * gy
+                dx = 3e-2 * gx / (math.sqrt(sx) + 1e-8)
+                dy = 3e-2 * gy / (math.sqrt(sy) + 1e-8)
+            else:  # Adam
+                b1, b2 = 1 - 0.9, 1 - 0.999
+                mx, my = 0.9 * mx + b1 * gx, 0.9 * my + b1 * gy
+                sx, sy = 0.999 * sx + b2 * gx * gx, 0.999 * sy + b2 * gy * gy
+                bc1, bc2 = 1 - 0.9**t, 1 - 0.999**t
+                dx = 0.1 * (mx / bc1) / (math.sqrt(sx / bc2) + 1e-8)
+                dy = 0.1 * (my / bc1) / (math.sqrt(sy / bc2) + 1e-8)
+            x, y = x - dx, y - dy
+            path.append((x, y))
+        runs[label] = np.array(path)
+    return runs
+
+
+def test_plot_optimizer_paths_every_line_is_its_run(impl, tmp_path, assert_close):
+    # Each of the six lines, with the rate and options of the table in the
+    # docstring (a Nesterov line drawn without nesterov=True, or RMSprop at
+    # another rate, would be a different path). The RMSprop run turns chaotic
+    # late on: a one-ulp change (lr * (g / d) instead of lr * g / d) grows to
+    # ~1e-13 by step 300 and to 10% by step 400, so only its first 200 steps
+    # are compared (one-ulp changes stay below 1e-14 there). The other runs
+    # stay within 2e-11 of a one-ulp change of x0 over all 400 steps.
     fig = impl.plot_optimizer_paths(tmp_path / "paths.png")
     lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
-    # SGD, lr 1e-3, and Adam, lr 0.1, recomputed here step by step.
-    x, y = -1.2, 1.0
-    sgd = [(x, y)]
-    for _ in range(400):
-        gx, gy = _loop_rosenbrock_grad_2d(x, y)
-        x, y = x - 1e-3 * gx, y - 1e-3 * gy
-        sgd.append((x, y))
-    point = np.array([-1.2, 1.0])
-    adam = [point]
-    m, v = np.zeros(2), np.zeros(2)
-    for t in range(1, 401):
-        g = np.array(_loop_rosenbrock_grad_2d(*point))
-        m = 0.9 * m + 0.1 * g
-        v = 0.999 * v + 0.001 * g * g
-        point = point - 0.1 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
-        adam.append(point)
-    for label, expected in (("SGD", np.array(sgd)), ("Adam", np.array(adam))):
+    for label, expected in _loop_paths().items():
         got = np.column_stack([lines[label].get_xdata(), lines[label].get_ydata()])
-        assert_close(got, expected, tol=1e-9, what=f"plot_optimizer_paths: line {label!r}")
+        n = 201 if label == "RMSprop" else 401
+        what = f"plot_optimizer_paths: line {label!r}, points 0..{n - 1}"
+        assert_close(got[:n], expected[:n], tol=1e-9, what=what)
 
 
 # --- quadratic_contraction --------------------------------------------------
@@ -1367,6 +1552,23 @@ def test_quadratic_contraction_exceeds_one_above_2_over_L(impl, assert_close):
     # lr = 0.25 > 2 / 10: the top direction is multiplied by 1 - 2.5 = -1.5.
     got = impl.quadratic_contraction(np.array([1.0, 4.0, 10.0]), 0.25)
     assert_close(got, 1.5, tol=1e-14, what="quadratic_contraction([1, 4, 10], 0.25)")
+
+
+def test_quadratic_contraction_eigenvalues_in_any_order(impl, assert_close):
+    # lr = 0.25: factors |1 - 0.75|, |1 - 2.5|, |1 - 0.25|, |1 - 1.25| = 0.25,
+    # 1.5, 0.75, 0.25. The largest eigenvalue sits in the middle: reading
+    # L and mu from the first and last entries gives 0.25.
+    got = impl.quadratic_contraction(np.array([3.0, 10.0, 1.0, 5.0]), 0.25)
+    assert_close(got, 1.5, tol=1e-14, what="quadratic_contraction([3, 10, 1, 5], 0.25)")
+
+
+@pytest.mark.parametrize("eigenvalues", [np.array([]), np.array([[2.0, 0.5], [0.5, 1.0]])])
+def test_quadratic_contraction_rejects_non_1d_or_empty_input(impl, eigenvalues):
+    # A matrix (A itself instead of its eigenvalues) or nothing at all.
+    _assert_value_error(
+        lambda: impl.quadratic_contraction(eigenvalues, 0.1),
+        f"quadratic_contraction(shape {eigenvalues.shape}, 0.1)",
+    )
 
 
 def test_quadratic_contraction_leaves_input_untouched(impl, call_untouched):

@@ -437,6 +437,27 @@ def test_calculate_gain_matches_pytorch_table(impl, assert_close, name, expected
     assert_close(got, expected, tol=1e-15, what=f"calculate_gain({name!r})")
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "linear",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+        "sigmoid",
+    ],
+)
+def test_calculate_gain_every_linear_name_is_1(impl, assert_close, name):
+    # All eight names of PyTorch's "linear" row, not only the common ones: a
+    # hand-written list that forgets conv1d or conv_transpose1d raises on them.
+    got = impl.calculate_gain(name)
+    assert isinstance(got, float), f"calculate_gain({name!r}) returned {type(got).__name__}"
+    assert_close(got, 1.0, tol=0.0, what=f"calculate_gain({name!r})")
+
+
 def test_calculate_gain_leaky_relu_default_slope_is_0_01(impl, assert_close):
     # sqrt(2 / (1 + 0.01^2)) = 1.41414...: PyTorch's default negative_slope.
     got = impl.calculate_gain("leaky_relu")
@@ -748,6 +769,37 @@ def test_log_prior_bias_rejects_a_class_that_never_occurs(impl):
 def test_log_prior_bias_rejects_labels_out_of_range(impl):
     with pytest.raises(ValueError):
         impl.log_prior_bias(np.array([0, 1, 3]), 3)
+
+
+def test_log_prior_bias_rejects_a_missing_last_class(impl):
+    # Classes 0 and 1 occur, class 2 does not: np.bincount(y) without
+    # minlength has length 2, so neither the zero count nor the -inf bias
+    # shows; the result must not be a silent (2,) array for C = 3.
+    y = np.array([0, 1, 0, 1])
+    try:
+        b = impl.log_prior_bias(y, 3)
+    except ValueError:
+        return
+    pytest.fail(
+        f"log_prior_bias([0, 1, 0, 1], 3) returned {b!r} instead of raising ValueError "
+        "(class 2 never occurs: use np.bincount(y, minlength=n_classes))",
+        pytrace=False,
+    )
+
+
+def test_log_prior_bias_rejects_label_equal_to_n_classes(impl):
+    # Labels live in [0, C): label 3 with C = 3 is out of range. Here every
+    # class 0..2 occurs, so only the range check (>= C, not > C) can catch it.
+    y = np.array([0, 1, 2, 3])
+    try:
+        b = impl.log_prior_bias(y, 3)
+    except ValueError:
+        return
+    pytest.fail(
+        f"log_prior_bias([0, 1, 2, 3], 3) returned {b!r} instead of raising ValueError "
+        "(label 3 is outside [0, 3))",
+        pytrace=False,
+    )
 
 
 # --- activation_std_through_depth --------------------------------------------

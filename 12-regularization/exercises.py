@@ -327,6 +327,15 @@ def mixup(x: np.ndarray, y: np.ndarray, alpha: float, rng: np.random.Generator):
 Z = 5.0  # statistical tolerances are Z standard errors (false alarm ~6e-7)
 
 
+def _assert_value_error(call, what):
+    """call() must raise ValueError; the failure message names the call."""
+    try:
+        result = call()
+    except ValueError:
+        return
+    pytest.fail(f"{what} returned {result!r} instead of raising ValueError", pytrace=False)
+
+
 def _weights():
     """Three arrays of different shapes, with an exact zero in the first."""
     return [
@@ -479,6 +488,13 @@ def test_elastic_net_penalty_rejects_l1_ratio_outside_0_1(impl, l1_ratio):
         impl.elastic_net_penalty(_weights(), 0.1, l1_ratio)
 
 
+def test_elastic_net_penalty_rejects_negative_lam(impl):
+    _assert_value_error(
+        lambda: impl.elastic_net_penalty(_weights(), -0.1, 0.5),
+        "elastic_net_penalty(weights, lam=-0.1, l1_ratio=0.5)",
+    )
+
+
 # --- soft_threshold ----------------------------------------------------------
 
 
@@ -621,6 +637,27 @@ def test_lasso_ista_lam_0_is_least_squares(impl, assert_close):
     expected = np.linalg.lstsq(X, y, rcond=None)[0]
     got = impl.lasso_ista(X, y, 0.0, 500)
     assert_close(got, expected, tol=1e-9, what="lasso_ista(X, y, lam=0, 500) vs least squares")
+
+
+def test_lasso_ista_all_zero_x_returns_zeros(impl, call_quietly, assert_close):
+    # X = 0: L = 0, and 1 / L would be inf (nan after 0 * inf). The docstring
+    # pins the answer: zeros, with no warning.
+    what = "lasso_ista(zeros (5, 3), ones (5,), 0.1, 10)"
+    w = call_quietly(impl.lasso_ista, np.zeros((5, 3)), np.ones(5), 0.1, 10, what=what)
+    assert_close(w, np.zeros(3), tol=0.0, what=what)
+
+
+def test_lasso_ista_rejects_a_column_y(impl):
+    # y of shape (N, 1) broadcasts X w - y to (N, N): silent garbage.
+    X, y = _lasso_problem()
+    _assert_value_error(
+        lambda: impl.lasso_ista(X, y[:, None], 0.1, 5), "lasso_ista(X (60, 8), y (60, 1), 0.1, 5)"
+    )
+
+
+def test_lasso_ista_rejects_negative_lam(impl):
+    X, y = _lasso_problem()
+    _assert_value_error(lambda: impl.lasso_ista(X, y, -0.1, 5), "lasso_ista(X, y, lam=-0.1, 5)")
 
 
 # --- ridge_closed_form -------------------------------------------------------
@@ -826,6 +863,20 @@ def test_dropout_backward_reuses_the_forward_mask(impl, rng, assert_close):
     assert_close(dx, dout * out / x, tol=1e-14, what="dropout_backward: dout * mask / (1 - p)")
 
 
+@pytest.mark.parametrize("train", [True, False])
+def test_dropout_backward_returns_a_new_array(impl, rng, train):
+    # The docstring promises a new array: in eval mode "dx = dout" must not
+    # hand back the caller's dout itself.
+    x = rng.standard_normal((4, 3))
+    _, cache = impl.dropout_forward(x, 0.5, train, rng)
+    dout = rng.standard_normal((4, 3))
+    dx = impl.dropout_backward(dout, cache)
+    assert not np.shares_memory(dx, dout), (
+        f"dropout_backward(dout, cache from train={train}) returned an array sharing memory "
+        "with dout: return a copy"
+    )
+
+
 # --- early_stopping ----------------------------------------------------------
 
 
@@ -952,6 +1003,25 @@ def test_mixup_lam_follows_beta_alpha_alpha(impl):
         )
 
 
+def test_mixup_perm_is_a_uniform_random_permutation(impl):
+    # N = 3 has 6 permutations; over 600 calls each should appear 100 times,
+    # standard error sqrt(600 (1/6)(5/6)) = 9.1. A fixed perm (the identity,
+    # which makes mixup a no-op, or the reversed batch) puts all 600 on one.
+    rng = np.random.default_rng(12)
+    x, y = np.zeros((3, 2)), np.zeros((3, 2))
+    counts: dict[tuple, int] = {}
+    for _ in range(600):
+        perm = tuple(int(v) for v in impl.mixup(x, y, 0.4, rng)[3])
+        counts[perm] = counts.get(perm, 0) + 1
+    tol = Z * math.sqrt(600 * (1 / 6) * (5 / 6))
+    all_perms = [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]
+    bad = {k: counts.get(k, 0) for k in all_perms if abs(counts.get(k, 0) - 100) > tol}
+    assert not bad, (
+        f"mixup(x (3, 2), ..., rng) over 600 calls: perm counts {counts}, expected each of "
+        f"the 6 permutations 100 +- {tol:.0f} times (perm = rng.permutation(N))"
+    )
+
+
 def test_mixup_is_deterministic_given_rng(impl):
     x = np.arange(12.0).reshape(6, 2)
     y = np.eye(6)
@@ -965,6 +1035,13 @@ def test_mixup_is_deterministic_given_rng(impl):
 def test_mixup_rejects_nonpositive_alpha(impl, rng):
     with pytest.raises(ValueError):
         impl.mixup(np.zeros((2, 2)), np.zeros((2, 2)), 0.0, rng)
+
+
+def test_mixup_rejects_different_batch_sizes(impl, rng):
+    _assert_value_error(
+        lambda: impl.mixup(np.zeros((4, 2)), np.zeros((3, 2)), 0.4, rng),
+        "mixup(x (4, 2), y (3, 2), 0.4, rng)",
+    )
 
 
 if __name__ == "__main__":
