@@ -652,9 +652,10 @@ def test_conv2d_forward_naive_does_not_flip_the_kernel(impl, assert_close):
     )
 
 
-def test_conv2d_forward_naive_returns_the_documented_cache(impl, rng):
+def _check_documented_cache(forward, name, rng):
+    """Both forwards return cache = (x, w, b, stride, padding), so one backward serves both."""
     x, w, b = _conv_case(rng, (2, 3, 5, 4), (4, 3, 3, 2))
-    _, cache = impl.conv2d_forward_naive(x, w, b, stride=2, padding=1)
+    _, cache = forward(x, w, b, stride=2, padding=1)
     ok = (
         isinstance(cache, tuple)
         and len(cache) == 5
@@ -663,7 +664,19 @@ def test_conv2d_forward_naive_returns_the_documented_cache(impl, rng):
         and np.array_equal(cache[2], b)
         and cache[3:] == (2, 1)
     )
-    assert ok, "conv2d_forward_naive must return cache = (x, w, b, stride, padding)"
+    got = (
+        f"a {type(cache).__name__} of length {len(cache)}"
+        if isinstance(cache, tuple | list)
+        else type(cache).__name__
+    )
+    assert ok, (
+        f"{name}(x, w, b, stride=2, padding=1) returned as cache {got}; "
+        "expected the tuple (x, w, b, stride, padding) with the caller's arrays and 2, 1"
+    )
+
+
+def test_conv2d_forward_naive_returns_the_documented_cache(impl, rng):
+    _check_documented_cache(impl.conv2d_forward_naive, "conv2d_forward_naive", rng)
 
 
 def test_conv2d_forward_naive_leaves_inputs_untouched(impl, rng, call_untouched):
@@ -784,17 +797,7 @@ def test_conv2d_forward_keeps_a_batch_of_one(impl, rng):
 
 
 def test_conv2d_forward_returns_the_documented_cache(impl, rng):
-    x, w, b = _conv_case(rng, (2, 3, 5, 4), (4, 3, 3, 2))
-    _, cache = impl.conv2d_forward(x, w, b, stride=2, padding=1)
-    ok = (
-        isinstance(cache, tuple)
-        and len(cache) == 5
-        and np.array_equal(cache[0], x)
-        and np.array_equal(cache[1], w)
-        and np.array_equal(cache[2], b)
-        and cache[3:] == (2, 1)
-    )
-    assert ok, "conv2d_forward must return cache = (x, w, b, stride, padding)"
+    _check_documented_cache(impl.conv2d_forward, "conv2d_forward", rng)
 
 
 def test_conv2d_forward_leaves_inputs_untouched(impl, rng, call_untouched):
